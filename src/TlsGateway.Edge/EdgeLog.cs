@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+/// <summary>Source-generated log messages of the edge, with stable event ids (1xxx). Never log key material.</summary>
+internal static partial class EdgeLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Listening for TLS on {Endpoint}")]
+    public static partial void Listening(ILogger logger, System.Net.EndPoint endpoint);
+
+    [LoggerMessage(1001, LogLevel.Debug, "TLS handshake from {Remote} failed: {Reason}: {Detail}")]
+    public static partial void HandshakeFailed(ILogger logger, System.Net.EndPoint? remote, TlsFailureReason reason, string detail);
+
+    [LoggerMessage(1002, LogLevel.Debug, "TLS handshake from {Remote} done: {Version} {Cipher} sni={ServerName} alpn={Alpn} resumed={Resumed} peer={Peer}")]
+    public static partial void HandshakeDone(ILogger logger, System.Net.EndPoint? remote, string version, string cipher, string? serverName, string? alpn, bool resumed, string? peer);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Connection limit {Limit} reached on {Endpoint}; closing new connection from {Remote}")]
+    public static partial void ConnectionLimit(ILogger logger, int limit, System.Net.EndPoint endpoint, System.Net.EndPoint? remote);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Connection from {Remote} ended with an error: {Message}")]
+    public static partial void ConnectionError(ILogger logger, System.Net.EndPoint? remote, string message);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Cannot connect to upstream {Upstream}: {Message}")]
+    public static partial void UpstreamConnectFailed(ILogger logger, System.Net.EndPoint upstream, string message);
+
+    [LoggerMessage(1006, LogLevel.Information, "TLS configuration replaced on {Endpoint}; new connections use it")]
+    public static partial void ContextSwapped(ILogger logger, System.Net.EndPoint endpoint);
+
+    [LoggerMessage(1007, LogLevel.Error, "Accept loop on {Endpoint} failed")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.EndPoint endpoint, Exception exception);
+}

@@ -1,0 +1,39 @@
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+/// <summary>
+/// Handshake outcomes of a listener: one counter per failure reason, as Envoy's TLS stats do.
+/// Lock-free; read by metrics and tests.
+/// </summary>
+public sealed class HandshakeStats
+{
+    private readonly long[] _failures = new long[Enum.GetValues<TlsFailureReason>().Length];
+    private long _completed;
+    private long _resumed;
+    private long _rejectedAtAccept;
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    public long Resumed => Interlocked.Read(ref _resumed);
+
+    /// <summary>Connections closed at accept because the listener was at its connection limit.</summary>
+    public long RejectedAtAccept => Interlocked.Read(ref _rejectedAtAccept);
+
+    public long Failed(TlsFailureReason reason) => Interlocked.Read(ref _failures[(int)reason]);
+
+    public long TotalFailed => _failures.Sum(f => Interlocked.Read(ref f));
+
+    internal void RecordCompleted(bool resumed)
+    {
+        Interlocked.Increment(ref _completed);
+        if (resumed)
+        {
+            Interlocked.Increment(ref _resumed);
+        }
+    }
+
+    internal void RecordFailed(TlsFailureReason reason) => Interlocked.Increment(ref _failures[(int)reason]);
+
+    internal void RecordRejectedAtAccept() => Interlocked.Increment(ref _rejectedAtAccept);
+}

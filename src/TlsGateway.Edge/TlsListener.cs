@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+/// <summary>
+/// Accepts TCP connections, runs the TLS handshake under a timeout and hands each established
+/// session to a handler. Handshake failures are expected events: counted per reason, logged at
+/// Debug, and the connection closed after OpenSSL's alert has been sent. The TLS context is a
+/// snapshot that can be replaced at any time; a connection keeps the one it started with.
+/// </summary>
+public sealed class TlsListener : IAsyncDisposable
+{
+    private readonly ListenerOptions _options;
+    private readonly Func<TlsSession, CancellationToken, Task> _handler;
+    private readonly ILogger _logger;
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<Task> _connections = new();
+    private TlsServerContext _context;
+    private Task? _acceptLoop;
+    private int _active;
+    private volatile bool _stopped;
+
+    public TlsListener(ListenerOptions options, TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, ILogger logger)
+    {
+        _options = options;
+        _context = context;
+        _handler = handler;
+        _logger = logger;
+        _socket = new Socket(options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+    }
+
+    public HandshakeStats Stats { get; } = new();
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+
+    public int ActiveConnections => Volatile.Read(ref _active);
+
+    /// <summary>The snapshot new connections use. Setting it affects only connections accepted afterwards.</summary>
+    public TlsServerContext Context
+    {
+        get => Volatile.Read(ref _context);
+        set
+        {
+            Volatile.Write(ref _context, value);
+            EdgeLog.ContextSwapped(_logger, LocalEndPoint);
+        }
+    }
+
+    public void Start()
+    {
+        // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second
+        // process silently share the port. Listener hand-off between processes is explicit instead.
+        try
+        {
+            _socket.Bind(_options.Endpoint);
+            _socket.Listen(1024);
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"cannot listen on {_options.Endpoint}: {e.Message}", e);
+        }
+
+        EdgeLog.Listening(_logger, LocalEndPoint);
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (_stopped)
+            {
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.TooManyOpenSockets)
+            {
+                EdgeLog.AcceptFailed(_logger, LocalEndPoint, e);
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _active) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _active);
+                Stats.RecordRejectedAtAccept();
+                EdgeLog.ConnectionLimit(_logger, _options.MaxConnections, LocalEndPoint, client.RemoteEndPoint);
+                client.Dispose();
+                continue;
+            }
+
+            client.NoDelay = true;
+            Task connection = HandleAsync(client);
+            lock (_connections)
+            {
+                _connections.Add(connection);
+            }
+
+            _ = connection.ContinueWith(t =>
+            {
+                lock (_connections)
+                {
+                    _connections.Remove(t);
+                }
+            }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task HandleAsync(Socket client)
+    {
+        await Task.Yield();
+        EndPoint? remote = client.RemoteEndPoint;
+        TlsSession? session = null;
+        try
+        {
+            session = new TlsSession(client, Context.CreateConnection());
+            try
+            {
+                await session.HandshakeAsync(_options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (TlsException e)
+            {
+                Stats.RecordFailed(e.Failure.Reason);
+                EdgeLog.HandshakeFailed(_logger, remote, e.Failure.Reason, e.Failure.Detail);
+                return;
+            }
+
+            Interop.HandshakeFacts facts = session.Connection.Facts!;
+            Stats.RecordCompleted(facts.SessionReused);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                EdgeLog.HandshakeDone(_logger, remote, TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.ServerName,
+                    facts.ApplicationProtocol, facts.SessionReused, session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject);
+            }
+
+            await _handler(session, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TlsException or SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            EdgeLog.ConnectionError(_logger, remote, e.Message);
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                client.Dispose();
+            }
+
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>Stops accepting, waits up to <paramref name="drainTimeout"/> for connections to finish, then cancels the rest.</summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        _stopped = true;
+        _socket.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        Task[] running;
+        lock (_connections)
+        {
+            running = _connections.ToArray();
+        }
+
+        Task all = Task.WhenAll(running);
+        if (await Task.WhenAny(all, Task.Delay(drainTimeout)).ConfigureAwait(false) != all)
+        {
+            _stopping.Cancel();
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

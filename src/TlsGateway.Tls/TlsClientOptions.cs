@@ -1,0 +1,14 @@
+using TlsGateway.Crypto;
+
+namespace TlsGateway.Tls;
+
+/// <summary>What a TLS client context is built from (upstream origination, health checks, tests).</summary>
+/// <param name="TrustBundlePem">Roots the server chain must end at. Null disables verification: only for tests and only explicitly.</param>
+/// <param name="ClientCertificate">Presented when the server asks; null sends none.</param>
+/// <param name="Authorizer">Checks the verified server identity (e.g. its SPIFFE ID) beyond the host name.</param>
+public sealed record TlsClientOptions(
+    TlsProfile Profile,
+    byte[]? TrustBundlePem,
+    CertificateKeyPair? ClientCertificate = null,
+    IPeerAuthorizer? Authorizer = null,
+    bool InsecureSkipVerify = false);

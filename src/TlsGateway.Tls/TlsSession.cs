@@ -1,0 +1,313 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace TlsGateway.Tls;
+
+/// <summary>
+/// Drives a <see cref="TlsConnection"/> over a connected socket: the only place where the engine
+/// meets I/O. One read and one write may run at the same time (a proxy needs both directions).
+/// Ciphertext leaves in the order the engine produced it: every producer appends to one outbox
+/// under a lock, and a single flusher at a time sends the outbox in order.
+/// An idle session holds no receive buffer: it waits with a zero-byte receive and rents a buffer
+/// only when bytes have arrived.
+/// </summary>
+public sealed class TlsSession : IAsyncDisposable
+{
+    // One full TLS record (16 KiB plaintext + header, nonce and tag, RFC 8446 section 5.2).
+    private const int ReceiveBufferSize = 16 * 1024 + 512;
+    private const int OutputBufferSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly object _outboxGate = new();
+    private readonly Queue<(byte[] Buffer, int Length)> _outbox = new();
+    private bool _plaintextMayBePending;
+    private bool _receivedEnd;
+    private int _disposed;
+
+    public TlsSession(Socket socket, TlsConnection connection)
+    {
+        _socket = socket;
+        Connection = connection;
+    }
+
+    public TlsConnection Connection { get; }
+
+    public Socket Socket => _socket;
+
+    /// <summary>Runs the handshake. Throws <see cref="TlsException"/> with a classified failure; the alert, if any, has been sent.</summary>
+    public async Task HandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        try
+        {
+            int received = 0;
+            while (true)
+            {
+                TlsStepResult step = Process(input.AsSpan(0, received), Span<byte>.Empty);
+                await FlushAsync(deadline.Token).ConfigureAwait(false);
+                if (step.Status == Interop.NativeStatus.Error)
+                {
+                    throw new TlsException(Connection.Failure!);
+                }
+
+                if (step.HandshakeDone)
+                {
+                    _plaintextMayBePending = true;
+                    return;
+                }
+
+                if (step.Status == Interop.NativeStatus.Closed)
+                {
+                    throw Fail(TlsFailure.PeerClosed());
+                }
+
+                received = await _socket.ReceiveAsync(input, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    throw Fail(TlsFailure.PeerClosed());
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Fail(TlsFailure.Timeout(timeout));
+        }
+        catch (SocketException e)
+        {
+            throw Fail(new TlsFailure(TlsFailureReason.PeerClosed, $"socket error during handshake: {e.SocketErrorCode}"));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (_plaintextMayBePending)
+            {
+                int n = ProcessInput(ReadOnlyMemory<byte>.Empty, buffer, out bool done);
+                if (n > 0 || done)
+                {
+                    return n;
+                }
+            }
+
+            if (_receivedEnd)
+            {
+                return 0;
+            }
+
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+            try
+            {
+                int received = await _socket.ReceiveAsync(input, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    // A TCP FIN without close_notify: many HTTP clients do this; the stream just ends.
+                    _receivedEnd = true;
+                    return 0;
+                }
+
+                int n = ProcessInput(input.AsMemory(0, received), buffer, out bool done);
+                if (n > 0 || done)
+                {
+                    return n;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(input);
+            }
+        }
+    }
+
+    /// <summary>Encrypts and sends all of <paramref name="data"/>; completes when the socket has taken it (backpressure).</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        while (!data.IsEmpty)
+        {
+            TlsStepResult step = Encrypt(data.Span);
+            if (step.Status == Interop.NativeStatus.Error)
+            {
+                throw new TlsException(Connection.Failure!);
+            }
+
+            data = data[step.Consumed..];
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends close_notify and half-closes the socket for sending.</summary>
+    public async ValueTask ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_outboxGate)
+        {
+            byte[] output = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
+            Enqueue(output, Connection.Shutdown(output));
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // The peer is already gone; nothing left to tell it.
+        }
+    }
+
+    private int ProcessInput(ReadOnlyMemory<byte> input, Memory<byte> buffer, out bool done)
+    {
+        TlsStepResult step = Process(input.Span, buffer.Span);
+        if (step.OutputLength > 0)
+        {
+            // Post-handshake output (a KeyUpdate reply, tickets): send it without making the reader
+            // wait behind a writer blocked on a slow peer, which could deadlock a proxy.
+            _ = FlushQuietlyAsync();
+        }
+
+        _plaintextMayBePending = step.PlaintextPending;
+        switch (step.Status)
+        {
+            case Interop.NativeStatus.Error:
+                throw new TlsException(Connection.Failure!);
+            case Interop.NativeStatus.Closed:
+                _receivedEnd = true;
+                done = true;
+                return step.PlaintextLength;
+            default:
+                done = false;
+                return step.PlaintextLength;
+        }
+    }
+
+    // Engine calls write into a pooled buffer and queue what they produced under the outbox lock,
+    // so ciphertext is queued in exactly the order OpenSSL produced it.
+    private TlsStepResult Process(ReadOnlySpan<byte> input, Span<byte> plaintext)
+    {
+        lock (_outboxGate)
+        {
+            byte[] output = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
+            TlsStepResult step = Connection.Process(input, plaintext, output);
+            QueueOutput(output, step);
+            return step;
+        }
+    }
+
+    private TlsStepResult Encrypt(ReadOnlySpan<byte> plaintext)
+    {
+        lock (_outboxGate)
+        {
+            byte[] output = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
+            TlsStepResult step = Connection.Write(plaintext, output);
+            QueueOutput(output, step);
+            return step;
+        }
+    }
+
+    private void QueueOutput(byte[] output, TlsStepResult step)
+    {
+        Enqueue(output, step.OutputLength);
+        bool more = step.OutputPending;
+        while (more)
+        {
+            byte[] extra = ArrayPool<byte>.Shared.Rent(OutputBufferSize);
+            Enqueue(extra, Connection.DrainOutput(extra, out more));
+        }
+    }
+
+    private void Enqueue(byte[] buffer, int length)
+    {
+        if (length > 0)
+        {
+            _outbox.Enqueue((buffer, length));
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                (byte[] Buffer, int Length) item;
+                lock (_outboxGate)
+                {
+                    if (!_outbox.TryDequeue(out item))
+                    {
+                        return;
+                    }
+                }
+
+                try
+                {
+                    int sent = 0;
+                    while (sent < item.Length)
+                    {
+                        sent += await _socket.SendAsync(item.Buffer.AsMemory(sent, item.Length - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(item.Buffer);
+                }
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task FlushQuietlyAsync()
+    {
+        try
+        {
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is going away; the reader or writer will see it too.
+        }
+    }
+
+    private TlsException Fail(TlsFailure failure)
+    {
+        Connection.Fail(failure);
+        return new TlsException(Connection.Failure!);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _socket.Dispose();
+        Connection.Dispose();
+        lock (_outboxGate)
+        {
+            while (_outbox.TryDequeue(out var item))
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace TlsGateway.Host;
+
+/// <summary>Console logging for the CLI: one line per event, timestamps in UTC.</summary>
+internal static class Logging
+{
+    public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        builder.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+    });
+}

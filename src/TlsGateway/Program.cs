@@ -1,0 +1,21 @@
+using System.CommandLine;
+using TlsGateway.Host.Commands;
+
+namespace TlsGateway.Host;
+
+/// <summary>The tlsgw entry point: builds the command tree and runs it. Each command lives in Commands/.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("TlsGateway: TLS/mTLS termination, workload identity CA and SDS provider")
+        {
+            UpCommand.Create(),
+            EdgeCommand.Create(),
+        };
+
+        // Signals are ours (ShutdownSignal): commands drain connections before exiting.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await root.Parse(args).InvokeAsync(invocation);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace TlsGateway.Host;
+
+/// <summary>
+/// SIGTERM and SIGINT become a cancellation token, and the runtime's default "exit now" is
+/// suppressed so the process can drain its connections first.
+/// </summary>
+internal sealed class ShutdownSignal : IDisposable
+{
+    private readonly CancellationTokenSource _source = new();
+    private readonly PosixSignalRegistration _term;
+    private readonly PosixSignalRegistration _interrupt;
+
+    public ShutdownSignal()
+    {
+        _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+    }
+
+    public CancellationToken Token => _source.Token;
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        _source.Cancel();
+    }
+
+    public void Dispose()
+    {
+        _term.Dispose();
+        _interrupt.Dispose();
+        _source.Dispose();
+    }
+}
