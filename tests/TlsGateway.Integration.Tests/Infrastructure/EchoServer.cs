@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using TlsGateway.Edge;
+using TlsGateway.Interop;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Integration.Tests.Infrastructure;
+
+/// <summary>What the server saw of one established session.</summary>
+public sealed record ServedSession(HandshakeFacts Facts, PeerIdentity? Peer, string? Entry);
+
+/// <summary>
+/// The engine under test behind a real listener on 127.0.0.1:0. Each connection gets one
+/// exchange: the server reads up to the first newline, writes back "echo:" and what it read,
+/// then closes with close_notify — so a peer like s_client ends by itself. In HTTP mode it answers
+/// one HTTP/1.1 request instead.
+/// </summary>
+public sealed class EchoServer : IAsyncDisposable
+{
+    private readonly TlsListener _listener;
+    private readonly bool _http;
+
+    public EchoServer(TlsServerContext context, bool http = false, TimeSpan? handshakeTimeout = null)
+    {
+        _http = http;
+        var options = new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 0), handshakeTimeout ?? TimeSpan.FromSeconds(10));
+        _listener = new TlsListener(options, context, HandleAsync, NullLogger.Instance);
+        _listener.Start();
+    }
+
+    public int Port => _listener.LocalEndPoint.Port;
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    public HandshakeStats Stats => _listener.Stats;
+
+    public TlsListener Listener => _listener;
+
+    public ConcurrentQueue<ServedSession> Sessions { get; } = new();
+
+    /// <summary>When set, the server waits for this before answering (to hold a connection open across a reload).</summary>
+    public TaskCompletionSource? HoldReplies { get; set; }
+
+    private async Task HandleAsync(TlsSession session, CancellationToken cancellationToken)
+    {
+        TlsConnection connection = session.Connection;
+        Sessions.Enqueue(new ServedSession(connection.Facts!, connection.Peer, connection.ServerEntry?.Name));
+        var received = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        byte[] terminator = _http ? "\r\n\r\n"u8.ToArray() : "\n"u8.ToArray();
+        while (received.Length < 64 * 1024 && received.ToArray().AsSpan().IndexOf(terminator) < 0)
+        {
+            int n = await session.ReadAsync(buffer, cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer, 0, n);
+        }
+
+        if (HoldReplies is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        byte[] reply;
+        if (_http)
+        {
+            string body = $"hello over {TlsVersionNames.ToDisplay(connection.Facts!.Version)} alpn={connection.Facts.ApplicationProtocol}\n";
+            reply = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        }
+        else
+        {
+            reply = [.. "echo:"u8, .. received.ToArray()];
+        }
+
+        await session.WriteAsync(reply, cancellationToken);
+        await session.ShutdownAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+}

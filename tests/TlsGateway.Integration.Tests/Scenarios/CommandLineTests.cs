@@ -1,0 +1,90 @@
+using TlsGateway.Integration.Tests.Infrastructure;
+
+namespace TlsGateway.Integration.Tests.Scenarios;
+
+/// <summary>The tlsgw binary as users run it: `up` with curl, `edge` with mutual TLS, and bad arguments.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Up_serves_the_demo_upstream_to_curl_trusting_the_written_bundle()
+    {
+        string data = Path.Combine(TestPki.Instance.Directory, "up-" + Guid.NewGuid().ToString("N"));
+        int edgePort = FreePort.Next();
+        int demoPort = FreePort.Next();
+        await using TlsgwProcess up = TlsgwProcess.Start(
+            ["up", "--data", data, "--listen", $"127.0.0.1:{edgePort}", "--upstream-listen", $"127.0.0.1:{demoPort}"]);
+        await up.WaitForPortAsync(edgePort);
+
+        ProcessResult curl = await ProcessRunner.RunAsync("curl",
+            ["-sS", "--cacert", Path.Combine(data, "bundle.pem"), $"https://localhost:{edgePort}/"]);
+
+        Assert.Equal(0, curl.ExitCode);
+        Assert.Contains("Hello from the TlsGateway demo upstream", curl.StandardOutput);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "edge", "key.pem")));
+        Assert.Equal(0, await up.StopAsync());
+        Assert.Contains("Stopped", up.Output);
+    }
+
+    [Fact]
+    public async Task Edge_requires_a_client_certificate_when_asked_and_forwards_allowed_clients()
+    {
+        TestPki pki = TestPki.Instance;
+        await using var upstream = new PlainEchoUpstream();
+        int port = FreePort.Next();
+        await using TlsgwProcess edge = TlsgwProcess.Start(
+        [
+            "edge", "--listen", $"127.0.0.1:{port}", "--upstream", upstream.Address,
+            "--cert", pki.PathOf("ecdsa.pem"), "--key", pki.PathOf("ecdsa.key"),
+            "--ca", pki.CaPath, "--require-client-cert", "--allow-spiffe-id", "spiffe://test.local/ns/default/sa/frontend",
+        ]);
+        await edge.WaitForPortAsync(port);
+
+        SClientResult allowed = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "example.test",
+            extra: ["-cert", pki.PathOf("client.pem"), "-key", pki.PathOf("client.key")]);
+        SClientResult intruder = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "example.test",
+            extra: ["-cert", pki.PathOf("client-other.pem"), "-key", pki.PathOf("client-other.key")]);
+        SClientResult anonymous = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "example.test");
+
+        Assert.Contains("upstream:ping", allowed.Process.StandardOutput);
+        Assert.DoesNotContain("upstream:", intruder.Process.StandardOutput);
+        Assert.DoesNotContain("upstream:", anonymous.Process.StandardOutput);
+        Assert.Equal(1, upstream.Accepted);
+        Assert.Equal(0, await edge.StopAsync());
+    }
+
+    [Theory]
+    [InlineData("--tls-min", "1.1", "minimum is 1.2")]
+    [InlineData("--key", "/nonexistent/key.pem", "'/nonexistent/key.pem' does not exist")]
+    [InlineData("--cert", "/nonexistent/cert.pem", "'/nonexistent/cert.pem' does not exist")]
+    [InlineData("--listen", "nowhere", "--listen: 'nowhere' is not HOST:PORT")]
+    public async Task Edge_with_a_bad_argument_exits_with_an_error_naming_it(string option, string value, string expected)
+    {
+        TestPki pki = TestPki.Instance;
+        var arguments = new Dictionary<string, string>
+        {
+            ["--listen"] = $"127.0.0.1:{FreePort.Next()}",
+            ["--upstream"] = "127.0.0.1:9",
+            ["--cert"] = pki.PathOf("ecdsa.pem"),
+            ["--key"] = pki.PathOf("ecdsa.key"),
+            [option] = value,
+        };
+        await using TlsgwProcess edge = TlsgwProcess.Start(["edge", .. arguments.SelectMany(a => new[] { a.Key, a.Value })]);
+
+        Assert.Equal(2, await edge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains(expected, edge.Output);
+    }
+
+    [Fact]
+    public async Task Edge_refuses_a_key_that_does_not_match_its_certificate()
+    {
+        TestPki pki = TestPki.Instance;
+        await using TlsgwProcess edge = TlsgwProcess.Start(
+        [
+            "edge", "--listen", $"127.0.0.1:{FreePort.Next()}", "--upstream", "127.0.0.1:9",
+            "--cert", pki.PathOf("ecdsa.pem"), "--key", pki.PathOf("other.key"),
+        ]);
+
+        Assert.Equal(2, await edge.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("does not match", edge.Output);
+    }
+}
