@@ -108,6 +108,19 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_client_that_finds_the_server_certificate_expired_is_counted_as_such()
+    {
+        using TlsServerContext context = ServerFactory.Single("expired");
+        await using var server = new EchoServer(context);
+
+        SClientResult result = await OpenSslClient.ConnectAsync(server.Address, "expired.test");
+
+        Assert.False(result.Echoed("ping"));
+        Assert.Contains("certificate has expired", result.Output);
+        await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.CertificateExpired));
+    }
+
+    [Fact]
     public async Task Failed_handshakes_on_many_connections_never_leak_errors_into_good_ones()
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa", clientAuth: new ClientAuthOptions(

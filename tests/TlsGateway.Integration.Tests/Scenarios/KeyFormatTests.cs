@@ -51,6 +51,15 @@ public sealed class KeyFormatTests
     }
 
     [Fact]
+    public async Task A_key_named_by_a_store_URI_is_loaded_through_OSSL_STORE()
+    {
+        TestPki pki = TestPki.Instance;
+        using CertificateKeyPair pair = CertificateKeyPair.Load(pki.PathOf("enc.pem"),
+            new PrivateKeySource("file:" + pki.PathOf("enc.key"), SecretSource.FromFile(pki.PathOf("enc.pass"))));
+        await AssertServesAsync(pair);
+    }
+
+    [Fact]
     public void An_encrypted_key_with_the_wrong_passphrase_is_refused_without_echoing_the_passphrase()
     {
         TestPki pki = TestPki.Instance;

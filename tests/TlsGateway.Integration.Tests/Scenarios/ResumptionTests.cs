@@ -17,22 +17,38 @@ public sealed class ResumptionTests
 
     private static string SessionFile() => Path.Combine(TestPki.Instance.Directory, "session-" + Guid.NewGuid().ToString("N") + ".pem");
 
+    /// <summary>A server whose tickets are protected by <paramref name="ring"/>, and the session file of its first client.</summary>
+    private static async Task<(EchoServer Server, TlsServerContext Context, string SessionFile)> StartWithFirstSessionAsync(TicketKeyRing ring, string version)
+    {
+        TlsServerContext context = ServerFactory.Single("ecdsa", tickets: ring);
+        var server = new EchoServer(context);
+        string file = SessionFile();
+        SClientResult first = await ConnectAsync(server, version, file, resume: false);
+        Assert.False(first.Reused, first.Output);
+        if (version == "-tls1_3")
+        {
+            // 0-RTT stays off: tickets never allow early data (RFC 8446 section 8 replay risk).
+            Assert.Contains("Max Early Data: 0", first.Output);
+        }
+
+        return (server, context, file);
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task A_ticket_resumes_the_session_and_skips_the_full_handshake(string version)
     {
         using TicketKeyRing ring = TicketKeyRing.CreateRandom();
-        using TlsServerContext context = ServerFactory.Single("ecdsa", tickets: ring);
-        await using var server = new EchoServer(context);
-        string file = SessionFile();
+        (EchoServer server, TlsServerContext context, string file) = await StartWithFirstSessionAsync(ring, version);
+        await using (server)
+        using (context)
+        {
+            SClientResult second = await ConnectAsync(server, version, file, resume: true);
 
-        SClientResult first = await ConnectAsync(server, version, file, resume: false);
-        SClientResult second = await ConnectAsync(server, version, file, resume: true);
-
-        Assert.False(first.Reused, first.Output);
-        Assert.True(second.Reused, second.Output);
-        Assert.True(second.Echoed("ping"), second.Output);
-        await Eventually.EqualAsync(1L, () => server.Stats.Resumed);
+            Assert.True(second.Reused, second.Output);
+            Assert.True(second.Echoed("ping"), second.Output);
+            await Eventually.EqualAsync(1L, () => server.Stats.Resumed);
+        }
     }
 
     [Theory]
@@ -40,17 +56,17 @@ public sealed class ResumptionTests
     public async Task A_ticket_still_resumes_after_rotation_while_its_key_is_kept_for_decryption(string version)
     {
         using TicketKeyRing ring = TicketKeyRing.CreateRandom();
-        using TlsServerContext context = ServerFactory.Single("ecdsa", tickets: ring);
-        await using var server = new EchoServer(context);
-        string file = SessionFile();
-
-        await ConnectAsync(server, version, file, resume: false);
         string before = ring.KeyNames[0];
-        ring.Rotate(keep: 2);
-        SClientResult resumed = await ConnectAsync(server, version, file, resume: true);
+        (EchoServer server, TlsServerContext context, string file) = await StartWithFirstSessionAsync(ring, version);
+        await using (server)
+        using (context)
+        {
+            ring.Rotate(keep: 2);
+            SClientResult resumed = await ConnectAsync(server, version, file, resume: true);
 
-        Assert.Equal(before, ring.KeyNames[1]);
-        Assert.True(resumed.Reused, resumed.Output);
+            Assert.Equal(before, ring.KeyNames[1]);
+            Assert.True(resumed.Reused, resumed.Output);
+        }
     }
 
     [Theory]
@@ -58,16 +74,16 @@ public sealed class ResumptionTests
     public async Task A_ticket_is_refused_once_its_key_has_left_the_ring(string version)
     {
         using TicketKeyRing ring = TicketKeyRing.CreateRandom();
-        using TlsServerContext context = ServerFactory.Single("ecdsa", tickets: ring);
-        await using var server = new EchoServer(context);
-        string file = SessionFile();
+        (EchoServer server, TlsServerContext context, string file) = await StartWithFirstSessionAsync(ring, version);
+        await using (server)
+        using (context)
+        {
+            ring.SetKeys([RandomNumberGenerator.GetBytes(TicketKeyRing.KeyLength)]);
+            SClientResult full = await ConnectAsync(server, version, file, resume: true);
 
-        await ConnectAsync(server, version, file, resume: false);
-        ring.SetKeys([RandomNumberGenerator.GetBytes(TicketKeyRing.KeyLength)]);
-        SClientResult full = await ConnectAsync(server, version, file, resume: true);
-
-        Assert.False(full.Reused, full.Output);
-        Assert.True(full.Echoed("ping"), "an unknown ticket falls back to a full handshake, not a failure");
+            Assert.False(full.Reused, full.Output);
+            Assert.True(full.Echoed("ping"), "an unknown ticket falls back to a full handshake, not a failure");
+        }
     }
 
     [Fact]
