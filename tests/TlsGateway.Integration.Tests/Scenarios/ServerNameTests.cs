@@ -36,6 +36,50 @@ public sealed class ServerNameTests
     }
 
     [Fact]
+    public async Task The_entry_chosen_by_server_name_survives_a_HelloRetryRequest()
+    {
+        // The client's first key share (P-521) is not a group the profile allows, so the server
+        // answers with a HelloRetryRequest (RFC 8446 section 4.1.4) and the ClientHello comes twice.
+        TestPki pki = TestPki.Instance;
+        using CertificateKeyPair other = pki.Load("other");
+        using CertificateKeyPair fallback = pki.Load("default");
+        using TlsServerContext context = TlsServerContext.Create(new TlsServerOptions(
+            [ServerFactory.Entry("fallback", [], [fallback]), ServerFactory.Entry("other", ["other.test"], [other])]));
+        await using var server = new EchoServer(context);
+
+        SClientResult result = await OpenSslClient.ConnectAsync(server.Address, "other.test", extra: ["-tls1_3", "-groups", "P-521:P-256"]);
+
+        Assert.True(result.Echoed("ping"), result.Output);
+        Assert.Equal("CN = other.test", result.Subject);
+        Assert.Contains("Server Temp Key: ECDH, prime256v1", result.Output);
+        Assert.True(server.Sessions.TryPeek(out ServedSession? session));
+        Assert.Equal("other", session.Entry);
+    }
+
+    [Theory]
+    [InlineData("other.test", "-tls1_2", false)]
+    [InlineData("other.test", "-tls1_3", true)]
+    [InlineData("default.test", "-tls1_2", true)]
+    public async Task Each_entry_negotiates_with_its_own_profile(string serverName, string version, bool accepted)
+    {
+        TestPki pki = TestPki.Instance;
+        using CertificateKeyPair other = pki.Load("other");
+        using CertificateKeyPair fallback = pki.Load("default");
+        TlsProfile tls13Only = TlsProfile.Default with { MinVersion = TlsVersion.Tls13 };
+        using TlsServerContext context = TlsServerContext.Create(new TlsServerOptions(
+            [ServerFactory.Entry("fallback", [], [fallback]), ServerFactory.Entry("other", ["other.test"], [other], tls13Only)]));
+        await using var server = new EchoServer(context);
+
+        SClientResult result = await OpenSslClient.ConnectAsync(server.Address, serverName, extra: [version]);
+
+        Assert.Equal(accepted, result.Echoed("ping"));
+        if (!accepted)
+        {
+            Assert.Contains("alert protocol version", result.Output);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_names_are_refused_with_unrecognized_name_when_the_listener_is_strict()
     {
         using CertificateKeyPair other = TestPki.Instance.Load("other");
