@@ -100,6 +100,8 @@ public static class PrivateKeyLoader
                 : $"private key '{source.Describe()}' is encrypted: give a passphrase (file: or env:) ({detail})";
         }
 
-        return $"cannot load private key '{source.Describe()}': not a PEM private key in PKCS#1, SEC1 or PKCS#8 form ({detail})";
+        return source.IsStoreUri
+            ? $"cannot load private key '{source.Describe()}' through OpenSSL's store API ({detail})"
+            : $"cannot load private key '{source.Describe()}': not a PEM private key in PKCS#1, SEC1 or PKCS#8 form ({detail})";
     }
 }

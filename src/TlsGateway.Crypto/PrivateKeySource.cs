@@ -5,15 +5,21 @@ namespace TlsGateway.Crypto;
 /// <see cref="Passphrase"/>) or a URI: <c>pkcs11:…</c> (RFC 7512) goes through the OpenSSL
 /// PKCS#11 engine, any other scheme through OSSL_STORE (providers).
 /// </summary>
-public sealed record PrivateKeySource(string Location, SecretSource? Passphrase = null, Pkcs11Options? Pkcs11 = null)
+public sealed partial record PrivateKeySource(string Location, SecretSource? Passphrase = null, Pkcs11Options? Pkcs11 = null)
 {
     public bool IsPkcs11Uri => Location.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A URI scheme of two or more letters ("C:" style drive letters are not a concern on Linux).</summary>
-    public bool IsStoreUri => !IsPkcs11Uri && Location.IndexOf(':') > 1 && !Location.StartsWith('/') && !Location.StartsWith('.');
+    /// <summary>
+    /// An RFC 3986 scheme ("file:", "pkcs11:" is handled apart) that is not an existing file:
+    /// a relative path such as "keys:prod.pem" that exists stays a path.
+    /// </summary>
+    public bool IsStoreUri => !IsPkcs11Uri && UriScheme().IsMatch(Location) && !File.Exists(Location);
 
     /// <summary>For logs and errors: the file path, or the URI with any pin-value attribute removed.</summary>
     public string Describe() => IsPkcs11Uri ? Pkcs11Uri.Redact(Location) : Location;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]+:")]
+    private static partial System.Text.RegularExpressions.Regex UriScheme();
 }
 
 /// <summary>How to reach a PKCS#11 token through OpenSSL's ENGINE API (libengine-pkcs11-openssl).</summary>

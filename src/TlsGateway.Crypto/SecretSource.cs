@@ -62,6 +62,11 @@ public sealed record SecretSource
 
             byte[] secret = raw.AsSpan(0, length).ToArray();
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(raw);
+            if (secret.Length == 0)
+            {
+                throw new CryptoConfigurationException($"secret file '{FilePath}' is empty (the secret is its first line)");
+            }
+
             return secret;
         }
 

@@ -45,7 +45,8 @@ public sealed class ServerNameMap<T>
     /// <summary>The entry for <paramref name="serverName"/> and whether it matched a name (false = default or none).</summary>
     public (T? Value, bool Matched) Find(string? serverName)
     {
-        if (string.IsNullOrEmpty(serverName))
+        // A '*' in the name a client sent is never a pattern: such a name matches nothing.
+        if (string.IsNullOrEmpty(serverName) || serverName.Contains('*'))
         {
             return (Default, false);
         }

@@ -32,7 +32,8 @@ public sealed class TlsClientContext : IDisposable
             }
 
             PeerVerifyMode mode = options.InsecureSkipVerify ? PeerVerifyMode.None : PeerVerifyMode.Require;
-            TlsContextBuilder.SetPeerVerification(ctx, mode, options.TrustBundlePem, 8, authorize: options.Authorizer is not null, where);
+            // The authorizer hook also records the verified server identity (TlsConnection.Peer).
+            TlsContextBuilder.SetPeerVerification(ctx, mode, options.TrustBundlePem, 8, authorize: true, where);
             return new TlsClientContext(ctx, options);
         }
         catch (OpenSslException e)

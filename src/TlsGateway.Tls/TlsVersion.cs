@@ -19,7 +19,16 @@ public static class TlsVersionNames
     /// <summary>Parses "1.2", "1.3", "TLSv1.2", "tls1.3"; anything older is refused with a clear message.</summary>
     public static TlsVersion Parse(string text)
     {
-        string normalized = text.Trim().ToLowerInvariant().Replace("tlsv", "").Replace("tls", "");
+        string normalized = text.Trim().ToLowerInvariant();
+        foreach (string prefix in (string[])["tlsv", "tls"])
+        {
+            if (normalized.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                normalized = normalized[prefix.Length..];
+                break;
+            }
+        }
+
         return normalized switch
         {
             "1.2" => TlsVersion.Tls12,
