@@ -29,4 +29,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(1007, LogLevel.Error, "Accept loop on {Endpoint} failed")]
     public static partial void AcceptFailed(ILogger logger, System.Net.EndPoint endpoint, Exception exception);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Handshake rate limit reached on {Endpoint}; closed connection from {Remote} before any crypto")]
+    public static partial void HandshakeRateLimited(ILogger logger, System.Net.EndPoint endpoint, System.Net.EndPoint? remote);
+
+    [LoggerMessage(1009, LogLevel.Warning, "Upstream endpoint {Endpoint} of chain {Chain} ejected after {Failures} consecutive connect failures; retried in {Seconds} s")]
+    public static partial void EndpointEjected(ILogger logger, System.Net.EndPoint endpoint, string chain, int failures, double seconds);
+
+    [LoggerMessage(1010, LogLevel.Warning, "No upstream of chain {Chain} accepted the connection from {Remote}; closing it")]
+    public static partial void NoUpstream(ILogger logger, string chain, System.Net.EndPoint? remote);
+
+    [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
+    public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -12,6 +12,7 @@ public sealed class HandshakeStats
     private long _completed;
     private long _resumed;
     private long _rejectedAtAccept;
+    private long _rateLimited;
 
     public long Completed => Interlocked.Read(ref _completed);
 
@@ -19,6 +20,9 @@ public sealed class HandshakeStats
 
     /// <summary>Connections closed at accept because the listener was at its connection limit.</summary>
     public long RejectedAtAccept => Interlocked.Read(ref _rejectedAtAccept);
+
+    /// <summary>Connections closed at accept because the listener's handshake rate was exceeded.</summary>
+    public long RateLimited => Interlocked.Read(ref _rateLimited);
 
     public long Failed(TlsFailureReason reason) => Interlocked.Read(ref _failures[(int)reason]);
 
@@ -36,4 +40,6 @@ public sealed class HandshakeStats
     internal void RecordFailed(TlsFailureReason reason) => Interlocked.Increment(ref _failures[(int)reason]);
 
     internal void RecordRejectedAtAccept() => Interlocked.Increment(ref _rejectedAtAccept);
+
+    internal void RecordRateLimited() => Interlocked.Increment(ref _rateLimited);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using TlsGateway.Edge.Config;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
@@ -8,27 +9,29 @@ namespace TlsGateway.Edge;
 /// <summary>
 /// Accepts TCP connections, runs the TLS handshake under a timeout and hands each established
 /// session to a handler. Handshake failures are expected events: counted per reason, logged at
-/// Debug, and the connection closed after OpenSSL's alert has been sent. The TLS context is a
-/// snapshot that can be replaced at any time; a connection keeps the one it started with.
+/// Debug, and the connection closed after OpenSSL's alert has been sent. Connections beyond the
+/// connection limit or the handshake rate are closed at accept, before any crypto. The
+/// <see cref="ListenerBinding"/> (TLS snapshot, handler, limits) can be replaced at any time; a
+/// connection keeps the one it was accepted under.
 /// </summary>
 public sealed class TlsListener : IAsyncDisposable
 {
     private readonly ListenerOptions _options;
-    private readonly Func<TlsSession, CancellationToken, Task> _handler;
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _connections = new();
-    private TlsServerContext _context;
+    private ListenerBinding _binding;
+    private HandshakeRateLimiter _rateLimiter;
     private Task? _acceptLoop;
     private int _active;
     private volatile bool _stopped;
 
-    public TlsListener(ListenerOptions options, TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, ILogger logger)
+    public TlsListener(ListenerOptions options, ListenerBinding binding, ILogger logger)
     {
         _options = options;
-        _context = context;
-        _handler = handler;
+        _binding = binding;
+        _rateLimiter = new HandshakeRateLimiter(binding.Limits.MaxHandshakesPerSecond);
         _logger = logger;
         _socket = new Socket(options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
     }
@@ -39,15 +42,27 @@ public sealed class TlsListener : IAsyncDisposable
 
     public int ActiveConnections => Volatile.Read(ref _active);
 
-    /// <summary>The snapshot new connections use. Setting it affects only connections accepted afterwards.</summary>
-    public TlsServerContext Context
+    /// <summary>What new connections get. Setting it affects only connections accepted afterwards.</summary>
+    public ListenerBinding Binding
     {
-        get => Volatile.Read(ref _context);
+        get => Volatile.Read(ref _binding);
         set
         {
-            Volatile.Write(ref _context, value);
+            if (value.Limits.MaxHandshakesPerSecond != Volatile.Read(ref _binding).Limits.MaxHandshakesPerSecond)
+            {
+                Volatile.Write(ref _rateLimiter, new HandshakeRateLimiter(value.Limits.MaxHandshakesPerSecond));
+            }
+
+            Volatile.Write(ref _binding, value);
             EdgeLog.ContextSwapped(_logger, LocalEndPoint);
         }
+    }
+
+    /// <summary>The TLS snapshot new connections use; setting it keeps the handler and limits.</summary>
+    public TlsServerContext Context
+    {
+        get => Binding.Context;
+        set => Binding = Binding with { Context = value };
     }
 
     public void Start()
@@ -95,17 +110,26 @@ public sealed class TlsListener : IAsyncDisposable
                 continue;
             }
 
-            if (Interlocked.Increment(ref _active) > _options.MaxConnections)
+            ListenerBinding binding = Binding;
+            if (!Volatile.Read(ref _rateLimiter).TryAcquire())
+            {
+                Stats.RecordRateLimited();
+                EdgeLog.HandshakeRateLimited(_logger, LocalEndPoint, client.RemoteEndPoint);
+                client.Dispose();
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _active) > binding.Limits.MaxConnections)
             {
                 Interlocked.Decrement(ref _active);
                 Stats.RecordRejectedAtAccept();
-                EdgeLog.ConnectionLimit(_logger, _options.MaxConnections, LocalEndPoint, client.RemoteEndPoint);
+                EdgeLog.ConnectionLimit(_logger, binding.Limits.MaxConnections, LocalEndPoint, client.RemoteEndPoint);
                 client.Dispose();
                 continue;
             }
 
             client.NoDelay = true;
-            Task connection = HandleAsync(client);
+            Task connection = HandleAsync(client, binding);
             lock (_connections)
             {
                 _connections.Add(connection);
@@ -121,17 +145,17 @@ public sealed class TlsListener : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(Socket client)
+    private async Task HandleAsync(Socket client, ListenerBinding binding)
     {
         await Task.Yield();
         EndPoint? remote = client.RemoteEndPoint;
         TlsSession? session = null;
         try
         {
-            session = new TlsSession(client, Context.CreateConnection());
+            session = new TlsSession(client, binding.Context.CreateConnection());
             try
             {
-                await session.HandshakeAsync(_options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+                await session.HandshakeAsync(binding.Limits.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
             }
             catch (TlsException e)
             {
@@ -148,7 +172,7 @@ public sealed class TlsListener : IAsyncDisposable
                     facts.ApplicationProtocol, facts.SessionReused, session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject);
             }
 
-            await _handler(session, _stopping.Token).ConfigureAwait(false);
+            await binding.Handler(session, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TlsException or SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {

@@ -1,23 +1,69 @@
-using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge;
-using TlsGateway.Tls;
+using TlsGateway.Edge.Config;
 
 namespace TlsGateway.Host;
 
-/// <summary>Runs an <see cref="EdgeProxy"/> in the foreground until SIGTERM/SIGINT, then drains.</summary>
+/// <summary>
+/// Runs an <see cref="EdgeRuntime"/> in the foreground: SIGHUP (or a change to a watched file)
+/// reloads through <paramref name="reload"/>, keeping the running config if the new one fails;
+/// SIGTERM/SIGINT stop accepting and drain.
+/// </summary>
 internal static class EdgeHost
 {
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
-    public static readonly TimeSpan UpstreamConnectTimeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(ListenerOptions options, TlsServerContext context, EndPoint upstream, ILoggerFactory loggers)
+    public static async Task<int> RunAsync(EdgeConfig config, ILoggerFactory loggers, Func<EdgeConfig>? reload = null,
+        Func<EdgeConfig, IEnumerable<string>>? watchedFiles = null)
     {
         ILogger logger = loggers.CreateLogger("tlsgw");
         using var shutdown = new ShutdownSignal();
-        await using var proxy = new EdgeProxy(options, context, upstream, UpstreamConnectTimeout, loggers);
-        proxy.Start();
-        logger.LogInformation("Edge ready: {Listen} -> {Upstream}", proxy.Listener.LocalEndPoint, upstream);
+        await using var runtime = new EdgeRuntime(loggers);
+        runtime.Apply(config);
+        foreach ((string name, TlsListener listener) in runtime.Listeners)
+        {
+            logger.LogInformation("Edge listener {Name} ready on {Endpoint}", name, listener.LocalEndPoint);
+        }
+
+        var reloads = new SemaphoreSlim(1, 1);
+        ConfigWatcher? watcher = null;
+        void Reload(string why)
+        {
+            if (reload is null || !reloads.Wait(0))
+            {
+                return;
+            }
+
+            try
+            {
+                EdgeConfig next = reload();
+                runtime.Apply(next);
+                watcher?.Watch(watchedFiles?.Invoke(next) ?? []);
+                logger.LogInformation("Configuration reloaded ({Why}); new connections use it", why);
+            }
+            catch (ConfigException e)
+            {
+                logger.LogError("Reload ({Why}) refused, still serving the previous configuration: {Message}", why, e.Message);
+            }
+            finally
+            {
+                reloads.Release();
+            }
+        }
+
+        if (reload is not null && watchedFiles is not null)
+        {
+            watcher = new ConfigWatcher(() => Reload("file changed"));
+            watcher.Watch(watchedFiles(config));
+        }
+
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _ = Task.Run(() => Reload("SIGHUP"));
+        });
+
         try
         {
             await Task.Delay(Timeout.Infinite, shutdown.Token);
@@ -27,8 +73,9 @@ internal static class EdgeHost
             // SIGTERM or SIGINT: fall through to the drain.
         }
 
-        logger.LogInformation("Draining {Count} connections (up to {Seconds} s)", proxy.Listener.ActiveConnections, DrainTimeout.TotalSeconds);
-        await proxy.StopAsync(DrainTimeout);
+        watcher?.Dispose();
+        logger.LogInformation("Draining {Count} connections (up to {Seconds} s)", runtime.ActiveConnections, DrainTimeout.TotalSeconds);
+        await runtime.StopAsync(DrainTimeout);
         logger.LogInformation("Stopped");
         return 0;
     }

@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("TlsGateway: TLS/mTLS termination, workload identity CA and SDS provider")
         {
             UpCommand.Create(),
+            ServeCommand.Create(),
             EdgeCommand.Create(),
         };
 

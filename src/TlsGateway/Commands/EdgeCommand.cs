@@ -1,8 +1,7 @@
 using System.CommandLine;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
-using TlsGateway.Edge;
+using TlsGateway.Edge.Config;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Host.Commands;
@@ -10,6 +9,7 @@ namespace TlsGateway.Host.Commands;
 /// <summary>
 /// `tlsgw edge`: a one-line TLS terminator in the spirit of ghostunnel's server mode — one
 /// certificate, one upstream, optional mutual TLS — running in the foreground until SIGTERM.
+/// The flags become a one-listener <see cref="EdgeConfig"/>, run exactly like `serve` runs a file.
 /// </summary>
 internal static class EdgeCommand
 {
@@ -28,11 +28,13 @@ internal static class EdgeCommand
         var tlsMin = new Option<string>("--tls-min") { Description = "Lowest TLS version: 1.2 or 1.3", DefaultValueFactory = _ => "1.2" };
         var tlsMax = new Option<string>("--tls-max") { Description = "Highest TLS version: 1.2 or 1.3", DefaultValueFactory = _ => "1.3" };
         var alpn = new Option<string?>("--alpn") { Description = "ALPN protocols to accept, comma-separated in preference order (e.g. h2,http/1.1)" };
+        var proxyProtocol = new Option<bool>("--proxy-protocol") { Description = "Send a PROXY v2 header (client address, TLS facts, SPIFFE ID) to the upstream" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
 
         var command = new Command("edge", "Terminate TLS on one address and forward plaintext to one upstream")
         {
-            listen, cert, key, keyPassphrase, pkcs11Module, pkcs11Pin, upstream, ca, requireClientCert, allowSpiffe, tlsMin, tlsMax, alpn, verbose,
+            listen, cert, key, keyPassphrase, pkcs11Module, pkcs11Pin, upstream, ca, requireClientCert, allowSpiffe, tlsMin, tlsMax, alpn,
+            proxyProtocol, verbose,
         };
 
         command.SetAction(async (result, _) =>
@@ -41,41 +43,37 @@ internal static class EdgeCommand
             ILogger logger = loggers.CreateLogger("tlsgw");
             try
             {
-                TlsProfile profile = TlsProfile.Default with
-                {
-                    MinVersion = TlsVersionNames.Parse(result.GetValue(tlsMin)!),
-                    MaxVersion = TlsVersionNames.Parse(result.GetValue(tlsMax)!),
-                };
-
-                var keySource = new PrivateKeySource(
-                    result.GetValue(key)!,
-                    ParseSecret(result.GetValue(keyPassphrase)),
-                    new Pkcs11Options(result.GetValue(pkcs11Module), ParseSecret(result.GetValue(pkcs11Pin))));
-
-                ClientAuthOptions clientAuth = ClientAuthOptions.Off;
+                // Parse early so a bad version is reported as such, not as a failed context.
+                TlsVersionNames.Parse(result.GetValue(tlsMin)!);
+                TlsVersionNames.Parse(result.GetValue(tlsMax)!);
                 string? caPath = result.GetValue(ca);
-                if (caPath is not null)
-                {
-                    clientAuth = new ClientAuthOptions(
-                        result.GetValue(requireClientCert) ? ClientCertificateMode.Required : ClientCertificateMode.Optional,
-                        PemFile.Read(caPath, CertificateKeyPair.MaxChainFileBytes, "trust bundle"),
-                        new SpiffeAuthorizer(result.GetValue(allowSpiffe)));
-                }
-                else if (result.GetValue(requireClientCert))
+                if (caPath is null && result.GetValue(requireClientCert))
                 {
                     throw new TlsConfigurationException("--require-client-cert needs --ca (the roots client certificates must chain to)");
                 }
 
-                string[] protocols = result.GetValue(alpn)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-                using CertificateKeyPair pair = CertificateKeyPair.Load(result.GetValue(cert)!, keySource);
-                var entry = new ServerNameEntry("default", [], [pair], profile, clientAuth, protocols);
-                using TlsServerContext context = TlsServerContext.Create(new TlsServerOptions([entry]));
-
-                var options = new ListenerOptions(Endpoints.Parse(result.GetValue(listen)!, "--listen"), ListenerOptions.DefaultHandshakeTimeout);
-                EndPoint upstreamEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream");
-                return await EdgeHost.RunAsync(options, context, upstreamEndpoint, loggers);
+                ClientAuthConfig clientAuth = caPath is null
+                    ? ClientAuthConfig.Off
+                    : new ClientAuthConfig(
+                        result.GetValue(requireClientCert) ? ClientCertificateMode.Required : ClientCertificateMode.Optional,
+                        Path.GetFullPath(caPath), result.GetValue(allowSpiffe) ?? [], [], []);
+                var chain = new FilterChainConfig(
+                    "default",
+                    [],
+                    [new CertificateConfig(Path.GetFullPath(result.GetValue(cert)!), KeyLocation(result.GetValue(key)!),
+                        result.GetValue(keyPassphrase), result.GetValue(pkcs11Module), result.GetValue(pkcs11Pin))],
+                    TlsProfileConfig.Default with { MinVersion = result.GetValue(tlsMin), MaxVersion = result.GetValue(tlsMax) },
+                    clientAuth,
+                    result.GetValue(alpn)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                    new UpstreamConfig([Endpoints.Parse(result.GetValue(upstream)!, "--upstream")], LoadBalancing.RoundRobin,
+                        TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), result.GetValue(proxyProtocol)));
+                var listener = new ListenerConfig("edge", Endpoints.Parse(result.GetValue(listen)!, "--listen"), [chain],
+                    LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
+                var config = new EdgeConfig([listener]);
+                EdgeConfigValidator.Validate(config, new SourceMap("(command line)"), "edge");
+                return await EdgeHost.RunAsync(config, loggers);
             }
-            catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException)
+            catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException or ConfigException)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;
@@ -85,5 +83,5 @@ internal static class EdgeCommand
         return command;
     }
 
-    private static SecretSource? ParseSecret(string? spec) => spec is null ? null : SecretSource.Parse(spec);
+    private static string KeyLocation(string key) => key.Contains(':') && !File.Exists(key) ? key : Path.GetFullPath(key);
 }

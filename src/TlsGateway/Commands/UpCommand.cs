@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
-using TlsGateway.Edge;
+using TlsGateway.Edge.Config;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Host.Commands;
@@ -10,7 +10,8 @@ namespace TlsGateway.Host.Commands;
 /// <summary>
 /// `tlsgw up`: everything local in one process, state in --data. Today that is the edge on
 /// 127.0.0.1:8443 with a development certificate, in front of the demo upstream on
-/// 127.0.0.1:8080; the CA, agent and admin roles join it as they land.
+/// 127.0.0.1:8080, which echoes each request and what the edge told it about the client (PROXY v2).
+/// The CA, agent and admin roles join it as they land.
 /// </summary>
 internal static class UpCommand
 {
@@ -36,17 +37,18 @@ internal static class UpCommand
                 IPEndPoint demoEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream-listen");
                 demo.Start(demoEndpoint);
 
-                using CertificateKeyPair pair = CertificateKeyPair.Load(paths.Certificate, new PrivateKeySource(paths.Key));
-                var entry = new ServerNameEntry("localhost", ["localhost"], [pair], TlsProfile.Default, ClientAuthOptions.Off, ["http/1.1"]);
-                using TlsServerContext context = TlsServerContext.Create(new TlsServerOptions([entry]));
-                var options = new ListenerOptions(Endpoints.Parse(result.GetValue(listen)!, "--listen"), ListenerOptions.DefaultHandshakeTimeout);
+                var chain = new FilterChainConfig("localhost", [], [new CertificateConfig(paths.Certificate, paths.Key, null, null, null)],
+                    TlsProfileConfig.Default, ClientAuthConfig.Off, ["http/1.1"],
+                    new UpstreamConfig([demo.LocalEndPoint], LoadBalancing.RoundRobin, TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), ProxyProtocol: true));
+                var listener = new ListenerConfig("local", Endpoints.Parse(result.GetValue(listen)!, "--listen"), [chain],
+                    LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
 
                 logger.LogInformation("Trust bundle: {Bundle}", paths.Bundle);
-                logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", paths.Bundle, options.Endpoint.Port);
-                return await EdgeHost.RunAsync(options, context, demo.LocalEndPoint, loggers);
+                logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", paths.Bundle, listener.Address.Port);
+                return await EdgeHost.RunAsync(new EdgeConfig([listener]), loggers);
             }
             catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException or IOException
-                or System.Net.Sockets.SocketException)
+                or ConfigException or System.Net.Sockets.SocketException)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;

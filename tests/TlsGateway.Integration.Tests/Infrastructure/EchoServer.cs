@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using TlsGateway.Edge;
+using TlsGateway.Edge.Config;
 using TlsGateway.Interop;
 using TlsGateway.Tls;
 
@@ -25,8 +26,8 @@ public sealed class EchoServer : IAsyncDisposable
     public EchoServer(TlsServerContext context, bool http = false, TimeSpan? handshakeTimeout = null)
     {
         _http = http;
-        var options = new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 0), handshakeTimeout ?? TimeSpan.FromSeconds(10));
-        _listener = new TlsListener(options, context, HandleAsync, NullLogger.Instance);
+        var limits = LimitsConfig.Default with { HandshakeTimeout = handshakeTimeout ?? TimeSpan.FromSeconds(10) };
+        _listener = new TlsListener(new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 0)), new ListenerBinding(context, HandleAsync, limits), NullLogger.Instance);
         _listener.Start();
     }
 

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Net;
+using YamlDotNet.RepresentationModel;
+
+namespace TlsGateway.Edge.Config;
+
+/// <summary>
+/// A YAML node that knows where it came from (file, line, key path), so every error it raises
+/// names all three. Reading a mapping marks keys as used; <see cref="RejectUnknownKeys"/> then
+/// catches typos instead of silently ignoring them.
+/// </summary>
+internal sealed class ConfigNode
+{
+    private readonly YamlNode _node;
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public ConfigNode(string file, string path, YamlNode node, SourceMap map)
+    {
+        File = file;
+        Path = path;
+        _node = node;
+        Map = map;
+        map.Record(path, Line);
+    }
+
+    public string File { get; }
+
+    public string Path { get; }
+
+    public SourceMap Map { get; }
+
+    public int Line => (int)_node.Start.Line;
+
+    public ConfigException Error(string message) => new($"{File}:{Line}: {Path}: {message}");
+
+    public ConfigNode? Optional(string key)
+    {
+        YamlMappingNode mapping = AsMapping();
+        _used.Add(key);
+        return mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) && !IsNull(child)
+            ? new ConfigNode(File, $"{Path}.{key}", child, Map)
+            : null;
+    }
+
+    public ConfigNode Required(string key) => Optional(key) ?? throw Error($"'{key}' is required");
+
+    public void RejectUnknownKeys()
+    {
+        foreach ((YamlNode key, _) in AsMapping().Children)
+        {
+            string name = ((YamlScalarNode)key).Value ?? "";
+            if (!_used.Contains(name))
+            {
+                throw new ConfigException($"{File}:{key.Start.Line}: {Path}.{name}: unknown key (known: {string.Join(", ", _used.Order())})");
+            }
+        }
+    }
+
+    public string AsString()
+    {
+        if (_node is not YamlScalarNode scalar || string.IsNullOrWhiteSpace(scalar.Value))
+        {
+            throw Error("expected a non-empty value");
+        }
+
+        return scalar.Value.Trim();
+    }
+
+    public int AsInt(int min, int max)
+    {
+        if (!int.TryParse(AsString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+        {
+            throw Error($"expected a whole number from {min} to {max}, got '{AsString()}'");
+        }
+
+        return value;
+    }
+
+    public bool AsBool() => AsString().ToLowerInvariant() switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        string other => throw Error($"expected true or false, got '{other}'"),
+    };
+
+    /// <summary>Durations as "250ms", "10s", "5m", "12h" or "1d"; must be positive.</summary>
+    public TimeSpan AsDuration()
+    {
+        string text = AsString();
+        int split = text.TakeWhile(c => char.IsDigit(c) || c == '.').Count();
+        if (split == 0 || !double.TryParse(text[..split], NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) || amount <= 0)
+        {
+            throw Error($"expected a positive duration such as 500ms, 10s, 5m or 12h, got '{text}'");
+        }
+
+        return text[split..] switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(amount),
+            "s" => TimeSpan.FromSeconds(amount),
+            "m" => TimeSpan.FromMinutes(amount),
+            "h" => TimeSpan.FromHours(amount),
+            "d" => TimeSpan.FromDays(amount),
+            _ => throw Error($"unknown duration unit in '{text}': use ms, s, m, h or d"),
+        };
+    }
+
+    /// <summary>HOST:PORT; an IP literal (v6 in brackets) or a host name, resolved at connect time.</summary>
+    public EndPoint AsEndpoint(bool requireIp)
+    {
+        string text = AsString();
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+        {
+            throw Error($"expected HOST:PORT, got '{text}'");
+        }
+
+        string host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        if (IPAddress.TryParse(host, out IPAddress? address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        if (requireIp)
+        {
+            throw Error($"'{host}' is not an IP address: listeners bind to an address (or localhost)");
+        }
+
+        return new DnsEndPoint(host, port);
+    }
+
+    public IReadOnlyList<ConfigNode> AsList()
+    {
+        if (_node is not YamlSequenceNode sequence)
+        {
+            throw Error("expected a list");
+        }
+
+        return sequence.Children.Select((child, i) => new ConfigNode(File, $"{Path}[{i}]", child, Map)).ToArray();
+    }
+
+    public IReadOnlyList<string> AsStringList() => AsList().Select(n => n.AsString()).ToArray();
+
+    /// <summary>A file path; relative paths are relative to the config file's directory.</summary>
+    public string AsPath()
+    {
+        string text = AsString();
+        return System.IO.Path.IsPathRooted(text) ? text : System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File))!, text));
+    }
+
+    private YamlMappingNode AsMapping() => _node as YamlMappingNode ?? throw Error("expected a mapping of keys to values");
+
+    private static bool IsNull(YamlNode node) => node is YamlScalarNode { Value: null or "" or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain };
+}

@@ -1,0 +1,81 @@
+namespace TlsGateway.Edge.Config;
+
+/// <summary>
+/// The validated `edge` section of tlsgw.yaml: immutable records, built by
+/// <see cref="EdgeConfigReader"/> (which knows where each value came from) and checked by
+/// <see cref="EdgeConfigValidator"/>. Runtime state lives elsewhere (<see cref="EdgeRuntime"/>).
+/// </summary>
+public sealed record EdgeConfig(IReadOnlyList<ListenerConfig> Listeners);
+
+/// <summary>One TLS listener and the filter chains it chooses between by SNI.</summary>
+public sealed record ListenerConfig(
+    string Name,
+    System.Net.IPEndPoint Address,
+    IReadOnlyList<FilterChainConfig> FilterChains,
+    LimitsConfig Limits,
+    SessionTicketConfig SessionTickets,
+    bool RejectUnknownServerNames);
+
+/// <summary>Per-listener limits. Zero handshakes per second means no rate limit.</summary>
+public sealed record LimitsConfig(int MaxConnections, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout, int MaxHandshakesPerSecond)
+{
+    public static LimitsConfig Default { get; } = new(10_000, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), 0);
+}
+
+/// <summary>Where ticket keys come from: a file of 80-byte keys shared by a fleet, or local rotation.</summary>
+/// <param name="KeysFile">Concatenated 80-byte keys (first encrypts), re-read on reload; null for local keys.</param>
+/// <param name="RotateEvery">Local rotation period when no file is given.</param>
+public sealed record SessionTicketConfig(string? KeysFile, TimeSpan RotateEvery)
+{
+    public static SessionTicketConfig Default { get; } = new(null, TimeSpan.FromHours(12));
+}
+
+/// <summary>What a set of server names gets: certificates, TLS profile, mTLS policy, ALPN and an upstream.</summary>
+/// <param name="ServerNames">Exact or one-label wildcard names; empty marks the listener's default chain.</param>
+public sealed record FilterChainConfig(
+    string Name,
+    IReadOnlyList<string> ServerNames,
+    IReadOnlyList<CertificateConfig> Certificates,
+    TlsProfileConfig Tls,
+    ClientAuthConfig ClientAuth,
+    IReadOnlyList<string> Alpn,
+    UpstreamConfig Upstream);
+
+/// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI).</summary>
+public sealed record CertificateConfig(string CertificateFile, string Key, string? KeyPassphrase, string? Pkcs11Module, string? Pkcs11Pin);
+
+/// <summary>TLS parameters; null keeps the secure default (TlsProfile.Default).</summary>
+public sealed record TlsProfileConfig(string? MinVersion, string? MaxVersion, string? CipherSuites, string? CipherList, string? Groups, string? SignatureAlgorithms)
+{
+    public static TlsProfileConfig Default { get; } = new(null, null, null, null, null, null);
+}
+
+/// <summary>Mutual TLS policy: off, optional or required, the trust bundle and the allow-lists.</summary>
+public sealed record ClientAuthConfig(
+    Tls.ClientCertificateMode Mode,
+    string? TrustBundleFile,
+    IReadOnlyList<string> AllowedSpiffeIds,
+    IReadOnlyList<string> AllowedTrustDomains,
+    IReadOnlyList<string> AllowedDnsNames)
+{
+    public static ClientAuthConfig Off { get; } = new(Tls.ClientCertificateMode.Off, null, [], [], []);
+}
+
+/// <summary>Where a chain forwards to, and how.</summary>
+/// <param name="EjectAfterFailures">Consecutive connect failures that take an endpoint out of rotation.</param>
+/// <param name="EjectFor">How long an ejected endpoint stays out before it is tried again.</param>
+/// <param name="ProxyProtocol">Send a PROXY protocol v2 header with the client address and TLS facts first.</param>
+public sealed record UpstreamConfig(
+    IReadOnlyList<System.Net.EndPoint> Endpoints,
+    LoadBalancing Balance,
+    TimeSpan ConnectTimeout,
+    int EjectAfterFailures,
+    TimeSpan EjectFor,
+    bool ProxyProtocol);
+
+/// <summary>How a chain picks among healthy endpoints.</summary>
+public enum LoadBalancing
+{
+    RoundRobin,
+    LeastConnections,
+}

@@ -1,0 +1,33 @@
+namespace TlsGateway.Edge.Config;
+
+/// <summary>Every file an edge config reads at load: what a file watcher must watch to reload on change.</summary>
+public static class EdgeConfigFiles
+{
+    public static IEnumerable<string> Enumerate(EdgeConfig config)
+    {
+        foreach (ListenerConfig listener in config.Listeners)
+        {
+            if (listener.SessionTickets.KeysFile is { } keys)
+            {
+                yield return keys;
+            }
+
+            foreach (FilterChainConfig chain in listener.FilterChains)
+            {
+                foreach (CertificateConfig certificate in chain.Certificates)
+                {
+                    yield return certificate.CertificateFile;
+                    if (!certificate.Key.Contains(':'))
+                    {
+                        yield return certificate.Key;
+                    }
+                }
+
+                if (chain.ClientAuth.TrustBundleFile is { } bundle)
+                {
+                    yield return bundle;
+                }
+            }
+        }
+    }
+}

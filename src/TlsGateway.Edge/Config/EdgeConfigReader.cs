@@ -1,0 +1,203 @@
+using System.Net;
+using TlsGateway.Tls;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace TlsGateway.Edge.Config;
+
+/// <summary>
+/// Reads the `edge` section of tlsgw.yaml into <see cref="EdgeConfig"/>: types, ranges and
+/// unknown keys, each error with file, line and key path; then runs <see cref="EdgeConfigValidator"/>
+/// for the checks that span several keys. docs/config.md documents every key.
+/// </summary>
+public static class EdgeConfigReader
+{
+    /// <summary>Top-level sections of other roles. They are recognised so a typo is not mistaken for one.</summary>
+    private static readonly string[] s_otherSections = ["ca", "sds", "agent", "admin", "store", "trust_domain"];
+
+    public static EdgeConfig ReadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: cannot read the config file: {e.Message}", e);
+        }
+
+        return Read(path, text);
+    }
+
+    public static EdgeConfig Read(string file, string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{file}:{e.Start.Line}: not valid YAML: {e.Message}", e);
+        }
+
+        if (stream.Documents.Count != 1)
+        {
+            throw new ConfigException($"{file}: expected one YAML document, found {stream.Documents.Count}");
+        }
+
+        var map = new SourceMap(file);
+        var root = new ConfigNode(file, "(root)", stream.Documents[0].RootNode, map);
+        foreach (string section in s_otherSections)
+        {
+            if (root.Optional(section) is { } other)
+            {
+                throw other.Error($"the '{section}' role is not available in this build yet; remove the section");
+            }
+        }
+
+        ConfigNode edge = root.Required("edge");
+        root.RejectUnknownKeys();
+        var config = new EdgeConfig(edge.Required("listeners").AsList().Select(ReadListener).ToArray());
+        edge.RejectUnknownKeys();
+        EdgeConfigValidator.Validate(config, map, "edge");
+        return config;
+    }
+
+    private static ListenerConfig ReadListener(ConfigNode node)
+    {
+        var listener = new ListenerConfig(
+            node.Required("name").AsString(),
+            (IPEndPoint)node.Required("address").AsEndpoint(requireIp: true),
+            node.Required("filter_chains").AsList().Select(ReadChain).ToArray(),
+            ReadLimits(node.Optional("limits")),
+            ReadTickets(node.Optional("session_tickets")),
+            node.Optional("reject_unknown_server_names")?.AsBool() ?? false);
+        node.RejectUnknownKeys();
+        return listener;
+    }
+
+    private static LimitsConfig ReadLimits(ConfigNode? node)
+    {
+        LimitsConfig defaults = LimitsConfig.Default;
+        if (node is null)
+        {
+            return defaults;
+        }
+
+        var limits = new LimitsConfig(
+            node.Optional("max_connections")?.AsInt(1, 1_000_000) ?? defaults.MaxConnections,
+            node.Optional("handshake_timeout")?.AsDuration() ?? defaults.HandshakeTimeout,
+            node.Optional("idle_timeout")?.AsDuration() ?? defaults.IdleTimeout,
+            node.Optional("max_handshakes_per_second")?.AsInt(0, 10_000_000) ?? defaults.MaxHandshakesPerSecond);
+        node.RejectUnknownKeys();
+        return limits;
+    }
+
+    private static SessionTicketConfig ReadTickets(ConfigNode? node)
+    {
+        if (node is null)
+        {
+            return SessionTicketConfig.Default;
+        }
+
+        var tickets = new SessionTicketConfig(
+            node.Optional("keys_file")?.AsPath(),
+            node.Optional("rotate_every")?.AsDuration() ?? SessionTicketConfig.Default.RotateEvery);
+        node.RejectUnknownKeys();
+        return tickets;
+    }
+
+    private static FilterChainConfig ReadChain(ConfigNode node)
+    {
+        var chain = new FilterChainConfig(
+            node.Required("name").AsString(),
+            node.Optional("server_names")?.AsStringList() ?? [],
+            node.Required("certificates").AsList().Select(ReadCertificate).ToArray(),
+            ReadProfile(node.Optional("tls")),
+            ReadClientAuth(node.Optional("client_auth")),
+            node.Optional("alpn")?.AsStringList() ?? [],
+            ReadUpstream(node.Required("upstream")));
+        node.RejectUnknownKeys();
+        return chain;
+    }
+
+    private static CertificateConfig ReadCertificate(ConfigNode node)
+    {
+        ConfigNode key = node.Required("key");
+        string keyText = key.AsString();
+        bool isUri = keyText.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || keyText.StartsWith("file:", StringComparison.Ordinal);
+        var certificate = new CertificateConfig(
+            node.Required("cert").AsPath(),
+            isUri ? keyText : key.AsPath(),
+            node.Optional("key_passphrase")?.AsString(),
+            node.Optional("pkcs11_module")?.AsPath(),
+            node.Optional("pkcs11_pin")?.AsString());
+        node.RejectUnknownKeys();
+        return certificate;
+    }
+
+    private static TlsProfileConfig ReadProfile(ConfigNode? node)
+    {
+        if (node is null)
+        {
+            return TlsProfileConfig.Default;
+        }
+
+        var profile = new TlsProfileConfig(
+            node.Optional("min_version")?.AsString(),
+            node.Optional("max_version")?.AsString(),
+            node.Optional("cipher_suites")?.AsString(),
+            node.Optional("cipher_list")?.AsString(),
+            node.Optional("groups")?.AsString(),
+            node.Optional("signature_algorithms")?.AsString());
+        node.RejectUnknownKeys();
+        return profile;
+    }
+
+    private static ClientAuthConfig ReadClientAuth(ConfigNode? node)
+    {
+        if (node is null)
+        {
+            return ClientAuthConfig.Off;
+        }
+
+        ConfigNode modeNode = node.Required("mode");
+        ClientCertificateMode mode = modeNode.AsString().ToLowerInvariant() switch
+        {
+            "off" or "false" => ClientCertificateMode.Off,
+            "optional" => ClientCertificateMode.Optional,
+            "required" => ClientCertificateMode.Required,
+            string other => throw modeNode.Error($"expected off, optional or required, got '{other}'"),
+        };
+        var auth = new ClientAuthConfig(
+            mode,
+            node.Optional("trust_bundle")?.AsPath(),
+            node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
+            node.Optional("allowed_trust_domains")?.AsStringList() ?? [],
+            node.Optional("allowed_dns_names")?.AsStringList() ?? []);
+        node.RejectUnknownKeys();
+        return auth;
+    }
+
+    private static UpstreamConfig ReadUpstream(ConfigNode node)
+    {
+        ConfigNode? balanceNode = node.Optional("balance");
+        LoadBalancing balance = balanceNode?.AsString().ToLowerInvariant() switch
+        {
+            null or "round_robin" => LoadBalancing.RoundRobin,
+            "least_connections" => LoadBalancing.LeastConnections,
+            string other => throw balanceNode!.Error($"expected round_robin or least_connections, got '{other}'"),
+        };
+        var upstream = new UpstreamConfig(
+            node.Required("endpoints").AsList().Select(e => e.AsEndpoint(requireIp: false)).ToArray(),
+            balance,
+            node.Optional("connect_timeout")?.AsDuration() ?? TimeSpan.FromSeconds(5),
+            node.Optional("eject_after_failures")?.AsInt(1, 1000) ?? 3,
+            node.Optional("eject_for")?.AsDuration() ?? TimeSpan.FromSeconds(30),
+            node.Optional("proxy_protocol")?.AsBool() ?? false);
+        node.RejectUnknownKeys();
+        return upstream;
+    }
+}

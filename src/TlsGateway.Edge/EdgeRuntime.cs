@@ -1,0 +1,329 @@
+using Microsoft.Extensions.Logging;
+using TlsGateway.Crypto;
+using TlsGateway.Edge.Config;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+/// <summary>
+/// Runs an <see cref="EdgeConfig"/>: a <see cref="TlsListener"/> per listener, each bound to a TLS
+/// snapshot and the forwarders of its filter chains. <see cref="Apply"/> builds everything a new
+/// config needs first — certificates, keys, bundles, ticket keys — and only then swaps; if
+/// anything fails, nothing changes and the old config keeps serving. Established connections
+/// finish under the snapshot they started with.
+/// </summary>
+public sealed class EdgeRuntime : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, RunningListener> _listeners = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public EdgeRuntime(ILoggerFactory loggers)
+    {
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<EdgeRuntime>();
+    }
+
+    public IReadOnlyDictionary<string, TlsListener> Listeners
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _listeners.ToDictionary(l => l.Key, l => l.Value.Listener);
+            }
+        }
+    }
+
+    /// <summary>The forwarders of the current binding of <paramref name="listener"/>, by chain name.</summary>
+    public IReadOnlyDictionary<string, ChainForwarder> Chains(string listener)
+    {
+        lock (_gate)
+        {
+            return _listeners[listener].Chains;
+        }
+    }
+
+    /// <summary>
+    /// Starts or reconfigures. Everything the new config needs is built (and new sockets bound)
+    /// before anything running changes; on failure it is all released and the exception says why.
+    /// </summary>
+    public void Apply(EdgeConfig config)
+    {
+        lock (_gate)
+        {
+            var staged = new List<StagedListener>();
+            try
+            {
+                foreach (ListenerConfig listener in config.Listeners)
+                {
+                    staged.Add(Stage(listener));
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (StagedListener item in staged)
+                {
+                    item.Release();
+                }
+
+                throw e is TlsConfigurationException or CryptoConfigurationException or IOException ? new ConfigException(e.Message, e) : e;
+            }
+
+            // Everything is built and bound: swap. Listeners that disappeared or moved are drained.
+            var kept = staged.Where(s => s.Existing is not null).Select(s => s.Config.Name).ToHashSet();
+            foreach (string name in _listeners.Keys.Where(n => !kept.Contains(n)).ToArray())
+            {
+                Retire(name);
+            }
+
+            foreach (StagedListener item in staged)
+            {
+                if (item.Existing is { } running)
+                {
+                    running.Listener.Binding = item.Binding;
+                    if (item.NewRing)
+                    {
+                        // Contexts still in use hold native references to the old ring.
+                        running.Rotation?.Dispose();
+                        running.Tickets.Dispose();
+                    }
+
+                    _listeners[item.Config.Name] = running with
+                    {
+                        Config = item.Config,
+                        Chains = item.Chains,
+                        Tickets = item.Ring,
+                        Rotation = item.NewRing ? StartRotation(item.Config, item.Ring) : running.Rotation,
+                    };
+                }
+                else
+                {
+                    _listeners[item.Config.Name] = new RunningListener(item.Config, item.NewListener!, item.Chains, item.Ring, item.Idle,
+                        StartRotation(item.Config, item.Ring));
+                }
+            }
+        }
+    }
+
+    // Builds one listener's binding; reuses the running socket, ticket ring and idle sweeper when the address is unchanged.
+    private StagedListener Stage(ListenerConfig listener)
+    {
+        _listeners.TryGetValue(listener.Name, out RunningListener? running);
+        RunningListener? existing = running is not null && running.Config.Address.Equals(listener.Address) ? running : null;
+        bool sameTickets = existing is not null && existing.Config.SessionTickets == listener.SessionTickets;
+        TicketKeyRing ring = sameTickets ? existing!.Tickets : CreateRing(listener);
+        IdleSweeper idle = existing?.Idle ?? new IdleSweeper();
+        var staged = new StagedListener(listener, existing, ring, !sameTickets, idle);
+        try
+        {
+            if (listener.SessionTickets.KeysFile is { } file)
+            {
+                TicketKeyFile.LoadInto(ring, file);
+            }
+
+            (staged.Binding, staged.Chains) = BuildBinding(listener, ring, idle);
+            if (existing is null)
+            {
+                staged.NewListener = new TlsListener(new ListenerOptions(listener.Address), staged.Binding, _loggers.CreateLogger<TlsListener>());
+                staged.NewListener.Start();
+                idle.Start();
+            }
+
+            return staged;
+        }
+        catch
+        {
+            staged.Release();
+            throw;
+        }
+    }
+
+    private static TicketKeyRing CreateRing(ListenerConfig listener) =>
+        listener.SessionTickets.KeysFile is null ? TicketKeyRing.CreateRandom() : new TicketKeyRing();
+
+    // Local keys rotate on a timer; keys from a file change when the file is reloaded.
+    private Timer? StartRotation(ListenerConfig listener, TicketKeyRing ring) => listener.SessionTickets.KeysFile is not null
+        ? null
+        : new Timer(_ => ring.Rotate(keep: 2), null, listener.SessionTickets.RotateEvery, listener.SessionTickets.RotateEvery);
+
+    private (ListenerBinding, IReadOnlyDictionary<string, ChainForwarder>) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
+    {
+        var entries = new List<ServerNameEntry>();
+        var pairs = new List<CertificateKeyPair>();
+        var chains = new Dictionary<string, ChainForwarder>(StringComparer.Ordinal);
+        try
+        {
+            foreach (FilterChainConfig chain in listener.FilterChains)
+            {
+                string where = $"listener '{listener.Name}', filter chain '{chain.Name}'";
+                try
+                {
+                    var certificates = chain.Certificates.Select(LoadCertificate).ToList();
+                    pairs.AddRange(certificates);
+                    entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), BuildClientAuth(chain.ClientAuth), chain.Alpn));
+                }
+                catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
+                {
+                    throw new TlsConfigurationException($"{where}: {e.Message}", e);
+                }
+
+                var cluster = new UpstreamCluster(chain.Name, chain.Upstream, _loggers.CreateLogger<UpstreamCluster>());
+                chains[chain.Name] = new ChainForwarder(chain.Name, cluster, listener.Limits.IdleTimeout, sweeper, _loggers.CreateLogger<ChainForwarder>());
+            }
+
+            string? defaultChain = listener.FilterChains.FirstOrDefault(c => c.ServerNames.Count == 0)?.Name;
+            TlsServerContext context;
+            try
+            {
+                context = TlsServerContext.Create(new TlsServerOptions(entries, defaultChain, listener.RejectUnknownServerNames, ring));
+            }
+            catch (TlsConfigurationException e)
+            {
+                throw new TlsConfigurationException($"listener '{listener.Name}': {e.Message}", e);
+            }
+
+            Task Handler(TlsSession session, CancellationToken token) => chains[session.Connection.ServerEntry!.Name].ForwardAsync(session, token);
+            return (new ListenerBinding(context, Handler, listener.Limits), chains);
+        }
+        finally
+        {
+            // OpenSSL holds its own references to what the contexts use.
+            foreach (CertificateKeyPair pair in pairs)
+            {
+                pair.Dispose();
+            }
+        }
+    }
+
+    private static CertificateKeyPair LoadCertificate(CertificateConfig certificate) => CertificateKeyPair.Load(
+        certificate.CertificateFile,
+        new PrivateKeySource(
+            certificate.Key,
+            certificate.KeyPassphrase is null ? null : SecretSource.Parse(certificate.KeyPassphrase),
+            new Pkcs11Options(certificate.Pkcs11Module, certificate.Pkcs11Pin is null ? null : SecretSource.Parse(certificate.Pkcs11Pin))));
+
+    private static TlsProfile BuildProfile(TlsProfileConfig tls)
+    {
+        TlsProfile defaults = TlsProfile.Default;
+        return new TlsProfile(
+            tls.MinVersion is null ? defaults.MinVersion : TlsVersionNames.Parse(tls.MinVersion),
+            tls.MaxVersion is null ? defaults.MaxVersion : TlsVersionNames.Parse(tls.MaxVersion),
+            tls.CipherSuites ?? defaults.CipherSuites,
+            tls.CipherList ?? defaults.CipherList,
+            tls.Groups ?? defaults.Groups,
+            tls.SignatureAlgorithms ?? defaults.SignatureAlgorithms);
+    }
+
+    private static ClientAuthOptions BuildClientAuth(ClientAuthConfig auth)
+    {
+        if (auth.Mode == ClientCertificateMode.Off)
+        {
+            return ClientAuthOptions.Off;
+        }
+
+        byte[] bundle = PemFile.Read(auth.TrustBundleFile!, CertificateKeyPair.MaxChainFileBytes, "trust bundle");
+        return new ClientAuthOptions(auth.Mode, bundle, new SpiffeAuthorizer(auth.AllowedSpiffeIds, auth.AllowedTrustDomains, auth.AllowedDnsNames));
+    }
+
+    private void Retire(string name)
+    {
+        RunningListener running = _listeners[name];
+        _listeners.Remove(name);
+        running.Rotation?.Dispose();
+        _ = DrainAndReleaseAsync(running);
+    }
+
+    private static async Task DrainAndReleaseAsync(RunningListener running)
+    {
+        await running.Listener.StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await running.Listener.DisposeAsync().ConfigureAwait(false);
+        await running.Idle.DisposeAsync().ConfigureAwait(false);
+        running.Tickets.Dispose();
+    }
+
+    /// <summary>Graceful drain of every listener: stop accepting, let connections finish up to <paramref name="drainTimeout"/>.</summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        RunningListener[] all;
+        lock (_gate)
+        {
+            all = _listeners.Values.ToArray();
+        }
+
+        await Task.WhenAll(all.Select(l => l.Listener.StopAsync(drainTimeout))).ConfigureAwait(false);
+    }
+
+    public int ActiveConnections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _listeners.Values.Sum(l => l.Listener.ActiveConnections);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        RunningListener[] all;
+        lock (_gate)
+        {
+            all = _listeners.Values.ToArray();
+            _listeners.Clear();
+        }
+
+        foreach (RunningListener running in all)
+        {
+            running.Rotation?.Dispose();
+            await running.Listener.DisposeAsync().ConfigureAwait(false);
+            await running.Idle.DisposeAsync().ConfigureAwait(false);
+            running.Tickets.Dispose();
+        }
+    }
+
+    private sealed record RunningListener(ListenerConfig Config, TlsListener Listener, IReadOnlyDictionary<string, ChainForwarder> Chains,
+        TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation);
+
+    // A listener's new binding, built but not yet in service.
+    private sealed class StagedListener(ListenerConfig config, RunningListener? existing, TicketKeyRing ring, bool newRing, IdleSweeper idle)
+    {
+        public ListenerConfig Config { get; } = config;
+
+        public RunningListener? Existing { get; } = existing;
+
+        public TicketKeyRing Ring { get; } = ring;
+
+        public bool NewRing { get; } = newRing;
+
+        public IdleSweeper Idle { get; } = idle;
+
+        public ListenerBinding Binding { get; set; } = null!;
+
+        public IReadOnlyDictionary<string, ChainForwarder> Chains { get; set; } = null!;
+
+        public TlsListener? NewListener { get; set; }
+
+        // Undoes a stage that will not go into service; shared parts of a running listener are left alone.
+        public void Release()
+        {
+            Binding?.Context.Dispose();
+            if (NewListener is not null)
+            {
+                NewListener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (Existing is null)
+            {
+                Idle.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (NewRing)
+            {
+                Ring.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+/// <summary>
+/// A fleet's shared session-ticket keys in a file: 1 to 8 keys of 80 bytes back to back (Envoy's
+/// and nginx's key format), the first one encrypting. Like a private key, the file must not be
+/// readable by others.
+/// </summary>
+public static class TicketKeyFile
+{
+    public static void LoadInto(TicketKeyRing ring, string path)
+    {
+        byte[] content;
+        try
+        {
+            UnixFileMode mode = File.GetUnixFileMode(path);
+            if ((mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                throw new TlsConfigurationException($"session ticket key file '{path}' is accessible to other users; chmod 600 it");
+            }
+
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TlsConfigurationException($"cannot read session ticket key file '{path}': {e.Message}", e);
+        }
+
+        try
+        {
+            if (content.Length == 0 || content.Length % TicketKeyRing.KeyLength != 0 || content.Length / TicketKeyRing.KeyLength > TicketKeyRing.MaxKeys)
+            {
+                throw new TlsConfigurationException(
+                    $"session ticket key file '{path}' is {content.Length} bytes; it must hold 1 to {TicketKeyRing.MaxKeys} keys of exactly {TicketKeyRing.KeyLength} bytes");
+            }
+
+            var keys = new ReadOnlyMemory<byte>[content.Length / TicketKeyRing.KeyLength];
+            for (int i = 0; i < keys.Length; i++)
+            {
+                keys[i] = content.AsMemory(i * TicketKeyRing.KeyLength, TicketKeyRing.KeyLength);
+            }
+
+            ring.SetKeys(keys);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+        }
+    }
+}
