@@ -20,12 +20,6 @@ internal static class EdgeHost
         ILogger logger = loggers.CreateLogger("tlsgw");
         using var shutdown = new ShutdownSignal();
         await using var runtime = new EdgeRuntime(loggers);
-        runtime.Apply(config);
-        foreach ((string name, TlsListener listener) in runtime.Listeners)
-        {
-            logger.LogInformation("Edge listener {Name} ready on {Endpoint}", name, listener.LocalEndPoint);
-        }
-
         var reloads = new SemaphoreSlim(1, 1);
         ConfigWatcher? watcher = null;
         void Reload(string why)
@@ -52,17 +46,32 @@ internal static class EdgeHost
             }
         }
 
+        // Signals and watches first: a SIGHUP that arrives once the port is open must reload, not kill.
+        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _ = Task.Run(() => Reload("SIGHUP"));
+        });
         if (reload is not null && watchedFiles is not null)
         {
             watcher = new ConfigWatcher(() => Reload("file changed"));
             watcher.Watch(watchedFiles(config));
         }
 
-        using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        reloads.Wait();
+        try
         {
-            context.Cancel = true;
-            _ = Task.Run(() => Reload("SIGHUP"));
-        });
+            runtime.Apply(config);
+        }
+        finally
+        {
+            reloads.Release();
+        }
+
+        foreach ((string name, TlsListener listener) in runtime.Listeners)
+        {
+            logger.LogInformation("Edge listener {Name} ready on {Endpoint}", name, listener.LocalEndPoint);
+        }
 
         try
         {

@@ -31,18 +31,37 @@ internal sealed class ConfigNode
 
     public int Line => (int)_node.Start.Line;
 
-    public ConfigException Error(string message) => new($"{File}:{Line}: {Path}: {message}");
+    public ConfigException Error(string message) => new(Path.Length == 0 ? $"{File}:{Line}: {message}" : $"{File}:{Line}: {Path}: {message}");
 
     public ConfigNode? Optional(string key)
     {
         YamlMappingNode mapping = AsMapping();
         _used.Add(key);
         return mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) && !IsNull(child)
-            ? new ConfigNode(File, $"{Path}.{key}", child, Map)
+            ? new ConfigNode(File, Path.Length == 0 ? key : $"{Path}.{key}", child, Map)
             : null;
     }
 
     public ConfigNode Required(string key) => Optional(key) ?? throw Error($"'{key}' is required");
+
+    /// <summary>
+    /// Declares the keys this mapping may hold and rejects any other at once, so a typo is
+    /// reported as such ("did you mean 'address'?") rather than as a missing required key.
+    /// </summary>
+    public void AllowKeys(params string[] known)
+    {
+        foreach ((YamlNode key, _) in AsMapping().Children)
+        {
+            string name = ((YamlScalarNode)key).Value ?? "";
+            if (!known.Contains(name, StringComparer.Ordinal))
+            {
+                string? guess = known.MinBy(k => Distance(k, name));
+                string hint = guess is not null && Distance(guess, name) <= 2 ? $"; did you mean '{guess}'?" : $" (known: {string.Join(", ", known)})";
+                string at = Path.Length == 0 ? name : $"{Path}.{name}";
+                throw new ConfigException($"{File}:{key.Start.Line}: {at}: unknown key{hint}");
+            }
+        }
+    }
 
     public void RejectUnknownKeys()
     {
@@ -51,7 +70,8 @@ internal sealed class ConfigNode
             string name = ((YamlScalarNode)key).Value ?? "";
             if (!_used.Contains(name))
             {
-                throw new ConfigException($"{File}:{key.Start.Line}: {Path}.{name}: unknown key (known: {string.Join(", ", _used.Order())})");
+                string at = Path.Length == 0 ? name : $"{Path}.{name}";
+                throw new ConfigException($"{File}:{key.Start.Line}: {at}: unknown key (known: {string.Join(", ", _used.Order())})");
             }
         }
     }
@@ -155,6 +175,26 @@ internal sealed class ConfigNode
     {
         string text = AsString();
         return System.IO.Path.IsPathRooted(text) ? text : System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File))!, text));
+    }
+
+    // Levenshtein distance, for "did you mean" hints on short key names.
+    private static int Distance(string a, string b)
+    {
+        int[] previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int[] current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), substitution);
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
     }
 
     private YamlMappingNode AsMapping() => _node as YamlMappingNode ?? throw Error("expected a mapping of keys to values");

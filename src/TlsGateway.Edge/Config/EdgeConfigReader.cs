@@ -48,7 +48,7 @@ public static class EdgeConfigReader
         }
 
         var map = new SourceMap(file);
-        var root = new ConfigNode(file, "(root)", stream.Documents[0].RootNode, map);
+        var root = new ConfigNode(file, "", stream.Documents[0].RootNode, map);
         foreach (string section in s_otherSections)
         {
             if (root.Optional(section) is { } other)
@@ -57,8 +57,9 @@ public static class EdgeConfigReader
             }
         }
 
+        root.AllowKeys([.. s_otherSections, "edge"]);
         ConfigNode edge = root.Required("edge");
-        root.RejectUnknownKeys();
+        edge.AllowKeys("listeners");
         var config = new EdgeConfig(edge.Required("listeners").AsList().Select(ReadListener).ToArray());
         edge.RejectUnknownKeys();
         EdgeConfigValidator.Validate(config, map, "edge");
@@ -67,6 +68,7 @@ public static class EdgeConfigReader
 
     private static ListenerConfig ReadListener(ConfigNode node)
     {
+        node.AllowKeys("name", "address", "filter_chains", "limits", "session_tickets", "reject_unknown_server_names");
         var listener = new ListenerConfig(
             node.Required("name").AsString(),
             (IPEndPoint)node.Required("address").AsEndpoint(requireIp: true),
@@ -86,6 +88,7 @@ public static class EdgeConfigReader
             return defaults;
         }
 
+        node.AllowKeys("max_connections", "handshake_timeout", "idle_timeout", "max_handshakes_per_second");
         var limits = new LimitsConfig(
             node.Optional("max_connections")?.AsInt(1, 1_000_000) ?? defaults.MaxConnections,
             node.Optional("handshake_timeout")?.AsDuration() ?? defaults.HandshakeTimeout,
@@ -102,6 +105,7 @@ public static class EdgeConfigReader
             return SessionTicketConfig.Default;
         }
 
+        node.AllowKeys("keys_file", "rotate_every");
         var tickets = new SessionTicketConfig(
             node.Optional("keys_file")?.AsPath(),
             node.Optional("rotate_every")?.AsDuration() ?? SessionTicketConfig.Default.RotateEvery);
@@ -111,6 +115,7 @@ public static class EdgeConfigReader
 
     private static FilterChainConfig ReadChain(ConfigNode node)
     {
+        node.AllowKeys("name", "server_names", "certificates", "tls", "client_auth", "alpn", "upstream");
         var chain = new FilterChainConfig(
             node.Required("name").AsString(),
             node.Optional("server_names")?.AsStringList() ?? [],
@@ -125,6 +130,7 @@ public static class EdgeConfigReader
 
     private static CertificateConfig ReadCertificate(ConfigNode node)
     {
+        node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin");
         ConfigNode key = node.Required("key");
         string keyText = key.AsString();
         bool isUri = keyText.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || keyText.StartsWith("file:", StringComparison.Ordinal);
@@ -145,6 +151,7 @@ public static class EdgeConfigReader
             return TlsProfileConfig.Default;
         }
 
+        node.AllowKeys("min_version", "max_version", "cipher_suites", "cipher_list", "groups", "signature_algorithms");
         var profile = new TlsProfileConfig(
             node.Optional("min_version")?.AsString(),
             node.Optional("max_version")?.AsString(),
@@ -163,6 +170,7 @@ public static class EdgeConfigReader
             return ClientAuthConfig.Off;
         }
 
+        node.AllowKeys("mode", "trust_bundle", "allowed_spiffe_ids", "allowed_trust_domains", "allowed_dns_names");
         ConfigNode modeNode = node.Required("mode");
         ClientCertificateMode mode = modeNode.AsString().ToLowerInvariant() switch
         {
@@ -183,6 +191,7 @@ public static class EdgeConfigReader
 
     private static UpstreamConfig ReadUpstream(ConfigNode node)
     {
+        node.AllowKeys("endpoints", "balance", "connect_timeout", "eject_after_failures", "eject_for", "proxy_protocol");
         ConfigNode? balanceNode = node.Optional("balance");
         LoadBalancing balance = balanceNode?.AsString().ToLowerInvariant() switch
         {

@@ -4,20 +4,30 @@ using System.Text;
 
 namespace TlsGateway.Integration.Tests.Infrastructure;
 
-/// <summary>A plaintext TCP service for the edge to forward to: reads one line, answers "upstream:" + the line, closes.</summary>
+/// <summary>
+/// A plaintext TCP service for the edge to forward to. By default it reads one line, answers
+/// NAME + ":" + the line and closes; in streaming mode it echoes every chunk as it comes, with the
+/// same prefix, until the edge closes (for long-lived connections).
+/// </summary>
 public sealed class PlainEchoUpstream : IAsyncDisposable
 {
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly Task _loop;
+    private readonly string _name;
+    private readonly bool _streaming;
 
-    public PlainEchoUpstream()
+    public PlainEchoUpstream(string name = "upstream", bool streaming = false)
     {
+        _name = name;
+        _streaming = streaming;
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _socket.Listen(64);
         _loop = AcceptLoopAsync();
     }
 
-    public string Address => $"127.0.0.1:{((IPEndPoint)_socket.LocalEndPoint!).Port}";
+    public string Address => $"127.0.0.1:{Port}";
+
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
 
     public int Accepted;
 
@@ -36,11 +46,33 @@ public sealed class PlainEchoUpstream : IAsyncDisposable
             }
 
             Interlocked.Increment(ref Accepted);
-            _ = ServeAsync(client);
+            _ = _streaming ? StreamAsync(client, _name) : ServeAsync(client, _name);
         }
     }
 
-    private static async Task ServeAsync(Socket client)
+    private static async Task StreamAsync(Socket client, string name)
+    {
+        using (client)
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                int n;
+                while ((n = await client.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                {
+                    await client.SendAsync(Encoding.ASCII.GetBytes(name + ":" + Encoding.ASCII.GetString(buffer, 0, n)), SocketFlags.None);
+                }
+
+                client.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException)
+            {
+                // The edge went away mid-test; the test itself reports what matters.
+            }
+        }
+    }
+
+    private static async Task ServeAsync(Socket client, string name)
     {
         using (client)
         {
@@ -59,7 +91,7 @@ public sealed class PlainEchoUpstream : IAsyncDisposable
                     received.Append(Encoding.ASCII.GetString(buffer, 0, n));
                 }
 
-                await client.SendAsync(Encoding.ASCII.GetBytes("upstream:" + received), SocketFlags.None);
+                await client.SendAsync(Encoding.ASCII.GetBytes(name + ":" + received), SocketFlags.None);
                 client.Shutdown(SocketShutdown.Send);
             }
             catch (SocketException)

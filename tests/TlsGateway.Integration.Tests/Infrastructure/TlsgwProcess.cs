@@ -35,6 +35,23 @@ public sealed class TlsgwProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
+    /// <summary>Waits (bounded) until the process output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? within = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"tlsgw never printed '{text}':\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public int ExitCode => _process.ExitCode;
 
     public static TlsgwProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
