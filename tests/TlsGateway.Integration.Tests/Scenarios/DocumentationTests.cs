@@ -1,0 +1,31 @@
+using System.Text.RegularExpressions;
+using TlsGateway.Edge.Config;
+using TlsGateway.Integration.Tests.Infrastructure;
+
+namespace TlsGateway.Integration.Tests.Scenarios;
+
+/// <summary>The documentation's examples stay true: the full example in docs/config.md parses and validates.</summary>
+public sealed partial class DocumentationTests
+{
+    [Fact]
+    public void The_complete_example_in_docs_config_md_is_a_valid_config()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "config.md"));
+        string yaml = YamlBlock().Match(doc).Groups[1].Value;
+        Assert.Contains("filter_chains:", yaml);
+
+        EdgeConfig config = EdgeConfigReader.Read(Path.Combine(RepoPaths.Root, "docs", "tlsgw.yaml"), yaml);
+
+        ListenerConfig listener = Assert.Single(config.Listeners);
+        Assert.Equal(2, listener.FilterChains.Count);
+        FilterChainConfig api = listener.FilterChains[0];
+        Assert.Equal(["api.example.com", "*.api.example.com"], api.ServerNames);
+        Assert.Equal("pkcs11:token=edge;object=api-rsa;type=private", api.Certificates[1].Key);
+        Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "api-ecdsa.pem"), api.Certificates[0].CertificateFile);
+        Assert.True(api.Upstream.ProxyProtocol);
+        Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
+    }
+
+    [GeneratedRegex("```yaml\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex YamlBlock();
+}
