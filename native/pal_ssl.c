@@ -225,6 +225,24 @@ int32_t TlsGwNative_SslGetVerifyResult(SSL* ssl)
     return (int32_t)SSL_get_verify_result(ssl);
 }
 
+int32_t TlsGwNative_SslGetPeerCertificate(SSL* ssl, uint8_t* buffer, int32_t capacity)
+{
+    X509* peer = SSL_get0_peer_certificate(ssl);
+    if (peer == NULL)
+    {
+        return 0;
+    }
+
+    int length = i2d_X509(peer, NULL);
+    if (length <= 0 || length > capacity || buffer == NULL)
+    {
+        return length > 0 ? length : 0;
+    }
+
+    uint8_t* cursor = buffer;
+    return i2d_X509(peer, &cursor);
+}
+
 int32_t TlsGwNative_SslGetHandshakeInfo(SSL* ssl, TlsGwHandshakeInfo* info)
 {
     if (!SSL_is_init_finished(ssl))

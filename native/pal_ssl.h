@@ -59,5 +59,10 @@ TLSGW_EXPORT int32_t TlsGwNative_SslShutdown(SSL* ssl, uint8_t* output, int32_t 
 // SSL_get_verify_result: X509_V_OK (0) or why the peer chain failed; valid after a failed handshake too.
 TLSGW_EXPORT int32_t TlsGwNative_SslGetVerifyResult(SSL* ssl);
 
+// i2d_X509 of SSL_get0_peer_certificate into buffer. Returns the DER length (which may exceed
+// capacity: then nothing is written and the caller retries with a larger buffer), 0 if the peer
+// sent no certificate. Used after resumption, when no verify callback ran.
+TLSGW_EXPORT int32_t TlsGwNative_SslGetPeerCertificate(SSL* ssl, uint8_t* buffer, int32_t capacity);
+
 // Fills info for a finished handshake. Returns 1, or 0 if the handshake has not finished.
 TLSGW_EXPORT int32_t TlsGwNative_SslGetHandshakeInfo(SSL* ssl, TlsGwHandshakeInfo* info);

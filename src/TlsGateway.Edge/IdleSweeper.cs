@@ -47,8 +47,15 @@ public sealed class IdleSweeper : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         if (_loop is not null)
         {

@@ -48,13 +48,15 @@ public static class ProxyProtocolV2
 
         using (var ssl = new MemoryStream())
         {
+            // CERT_SESS: a certificate was presented at some point in this TLS session; CERT_CONN:
+            // on this very connection, which a resumed handshake does not do.
             byte client = ClientSsl;
-            if (peer is not null)
+            if (facts.PeerPresentedCertificate)
             {
-                client |= ClientCertConnection;
-                if (facts.SessionReused)
+                client |= ClientCertSession;
+                if (!facts.SessionReused)
                 {
-                    client |= ClientCertSession;
+                    client |= ClientCertConnection;
                 }
             }
 

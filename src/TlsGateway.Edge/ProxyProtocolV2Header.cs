@@ -81,7 +81,19 @@ public sealed record ProxyProtocolV2Header(IPEndPoint Source, IPEndPoint Destina
 
         var source = new IPEndPoint(new IPAddress(body[..addressLength]), BinaryPrimitives.ReadUInt16BigEndian(body[(2 * addressLength)..]));
         var destination = new IPEndPoint(new IPAddress(body.Slice(addressLength, addressLength)), BinaryPrimitives.ReadUInt16BigEndian(body[((2 * addressLength) + 2)..]));
-        return new ProxyProtocolV2Header(source, destination, ParseTlvs(body[size..]), 16 + length);
+        Dictionary<byte, byte[]> tlvs = ParseTlvs(body[size..]);
+        if (tlvs.TryGetValue(ProxyProtocolV2.TypeSsl, out byte[]? ssl))
+        {
+            // Validate the nested TLVs now, so a header that parses is fully readable.
+            if (ssl.Length < 5)
+            {
+                throw new FormatException("PP2_TYPE_SSL TLV shorter than its client and verify fields");
+            }
+
+            ParseTlvs(ssl.AsSpan(5));
+        }
+
+        return new ProxyProtocolV2Header(source, destination, tlvs, 16 + length);
     }
 
     private static Dictionary<byte, byte[]> ParseTlvs(ReadOnlySpan<byte> data)

@@ -74,15 +74,12 @@ public sealed class UpstreamCluster
     {
         long now = Environment.TickCount64;
         UpstreamEndpoint[] healthy = _endpoints.Where(e => !e.IsEjected(now)).ToArray();
-        IEnumerable<UpstreamEndpoint> ordered;
+        int start = healthy.Length == 0 ? 0 : (int)((uint)Interlocked.Increment(ref _next) % (uint)healthy.Length);
+        IEnumerable<UpstreamEndpoint> ordered = healthy.Skip(start).Concat(healthy.Take(start));
         if (_config.Balance == LoadBalancing.LeastConnections)
         {
-            ordered = healthy.OrderBy(e => e.Active);
-        }
-        else
-        {
-            int start = healthy.Length == 0 ? 0 : (int)((uint)Interlocked.Increment(ref _next) % (uint)healthy.Length);
-            ordered = healthy.Skip(start).Concat(healthy.Take(start));
+            // OrderBy is stable, so endpoints with equal load keep the rotating order: ties spread.
+            ordered = ordered.OrderBy(e => e.Active);
         }
 
         return ordered.Concat(_endpoints.Where(e => e.IsEjected(now)).OrderBy(e => e.EjectedUntil));

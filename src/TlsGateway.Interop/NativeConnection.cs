@@ -77,6 +77,19 @@ public static class NativeConnection
     /// <summary>X509_V_OK (0) or the X509_V_ERR_* code of the peer chain; meaningful after a failed handshake too.</summary>
     public static int GetVerifyResult(SafeSslHandle ssl) => TlsGwNative.SslGetVerifyResult(ssl);
 
+    /// <summary>The DER of the peer's leaf as the session holds it (also after resumption), or null.</summary>
+    public static byte[]? GetPeerCertificate(SafeSslHandle ssl)
+    {
+        int length = TlsGwNative.SslGetPeerCertificate(ssl, default, 0);
+        if (length <= 0)
+        {
+            return null;
+        }
+
+        byte[] der = new byte[length];
+        return TlsGwNative.SslGetPeerCertificate(ssl, der, der.Length) == length ? der : null;
+    }
+
     public static HandshakeFacts? GetHandshakeFacts(SafeSslHandle ssl)
     {
         if (TlsGwNative.SslGetHandshakeInfo(ssl, out NativeHandshakeInfo info) != 1)

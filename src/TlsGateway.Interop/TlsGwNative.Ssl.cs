@@ -82,6 +82,9 @@ public static unsafe partial class TlsGwNative
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslGetVerifyResult")]
     internal static partial int SslGetVerifyResult(SafeSslHandle ssl);
 
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_SslGetPeerCertificate")]
+    internal static partial int SslGetPeerCertificate(SafeSslHandle ssl, Span<byte> buffer, int capacity);
+
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslGetHandshakeInfo")]
     internal static partial int SslGetHandshakeInfo(SafeSslHandle ssl, out NativeHandshakeInfo info);
 }

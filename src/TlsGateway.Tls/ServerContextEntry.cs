@@ -52,7 +52,7 @@ public sealed class ServerContextEntry : IDisposable
                 NativeSslContext.SetAlpnProtocols(ctx, AlpnProtocols.ToWire(config.ApplicationProtocols));
             }
 
-            NativeSslContext.SetSessionIdContext(ctx, TlsContextBuilder.SessionIdContext(config.Name));
+            NativeSslContext.SetSessionIdContext(ctx, TlsContextBuilder.SessionIdContext(config.Name, config.ClientAuth));
             NativeSslContext.SetTicketKeys(ctx, tickets.Handle);
             NativeSslContext.EnableServerNameSelection(ctx);
             return new ServerContextEntry(config, ctx);

@@ -71,6 +71,12 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
             if ((flags & NativeFlags.HandshakeDone) != 0)
             {
                 Facts = NativeConnection.GetHandshakeFacts(_ssl);
+                if (Facts is { SessionReused: true, PeerPresentedCertificate: true } && Peer is null && !AuthorizeResumedPeer())
+                {
+                    // Fail closed: drop what OpenSSL queued (its Finished or our data) and end the connection.
+                    Failure ??= new TlsFailure(TlsFailureReason.AuthorizationDenied, _denial ?? "resumed peer not authorized");
+                    return new TlsStepResult(NativeStatus.Error, 0, 0, 0, flags & ~NativeFlags.HandshakeDone);
+                }
             }
 
             if (status == NativeStatus.Error)
@@ -157,6 +163,21 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
 
         Peer = peer;
         return true;
+    }
+
+    // A resumed session skips certificate verification, so the verify callback (and with it the
+    // authorizer) never ran on this connection. The session carries the peer's leaf: run the
+    // current policy on it, so a policy tightened since the ticket was issued still applies.
+    private bool AuthorizeResumedPeer()
+    {
+        byte[]? der = NativeConnection.GetPeerCertificate(_ssl);
+        if (der is null)
+        {
+            _denial = "resumed session without its peer certificate";
+            return false;
+        }
+
+        return ((INativeConnectionCallbacks)this).AuthorizePeer(der, [der.Length]);
     }
 
     private void RecordFailure()

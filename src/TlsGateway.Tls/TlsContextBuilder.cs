@@ -61,6 +61,16 @@ internal static class TlsContextBuilder
         }
     }
 
-    /// <summary>A 32-byte session id context derived from the entry name: a ticket only resumes on the entry that issued it.</summary>
-    public static byte[] SessionIdContext(string entryName) => SHA256.HashData(Encoding.UTF8.GetBytes("tlsgw/" + entryName));
+    /// <summary>
+    /// A 32-byte session id context from the entry name and its client-certificate policy: a
+    /// ticket resumes only on the entry that issued it and only while the trust bundle and mode
+    /// are unchanged (the authorizer runs again on every resumption anyway).
+    /// </summary>
+    public static byte[] SessionIdContext(string entryName, ClientAuthOptions clientAuth)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"tlsgw/{entryName}/{clientAuth.Mode}/{clientAuth.MaxChainDepth}/"));
+        hash.AppendData(clientAuth.TrustBundlePem ?? []);
+        return hash.GetHashAndReset();
+    }
 }

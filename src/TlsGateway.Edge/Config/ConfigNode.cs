@@ -14,6 +14,9 @@ internal sealed class ConfigNode
     private readonly YamlNode _node;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
+    /// <summary>No timeout or period in the config is meant to exceed a year.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(366);
+
     public ConfigNode(string file, string path, YamlNode node, SourceMap map)
     {
         File = file;
@@ -42,6 +45,9 @@ internal sealed class ConfigNode
             : null;
     }
 
+    /// <summary>Whether the mapping has <paramref name="key"/> at all, even with an empty value.</summary>
+    public bool Has(string key) => AsMapping().Children.ContainsKey(new YamlScalarNode(key));
+
     public ConfigNode Required(string key) => Optional(key) ?? throw Error($"'{key}' is required");
 
     /// <summary>
@@ -52,7 +58,7 @@ internal sealed class ConfigNode
     {
         foreach ((YamlNode key, _) in AsMapping().Children)
         {
-            string name = ((YamlScalarNode)key).Value ?? "";
+            string name = KeyName(key);
             if (!known.Contains(name, StringComparer.Ordinal))
             {
                 string? guess = known.MinBy(k => Distance(k, name));
@@ -67,7 +73,7 @@ internal sealed class ConfigNode
     {
         foreach ((YamlNode key, _) in AsMapping().Children)
         {
-            string name = ((YamlScalarNode)key).Value ?? "";
+            string name = KeyName(key);
             if (!_used.Contains(name))
             {
                 string at = Path.Length == 0 ? name : $"{Path}.{name}";
@@ -113,15 +119,21 @@ internal sealed class ConfigNode
             throw Error($"expected a positive duration such as 500ms, 10s, 5m or 12h, got '{text}'");
         }
 
-        return text[split..] switch
+        double seconds = text[split..] switch
         {
-            "ms" => TimeSpan.FromMilliseconds(amount),
-            "s" => TimeSpan.FromSeconds(amount),
-            "m" => TimeSpan.FromMinutes(amount),
-            "h" => TimeSpan.FromHours(amount),
-            "d" => TimeSpan.FromDays(amount),
+            "ms" => amount / 1000,
+            "s" => amount,
+            "m" => amount * 60,
+            "h" => amount * 3600,
+            "d" => amount * 86400,
             _ => throw Error($"unknown duration unit in '{text}': use ms, s, m, h or d"),
         };
+        if (seconds > MaxDuration.TotalSeconds)
+        {
+            throw Error($"duration '{text}' is longer than the maximum of {MaxDuration.TotalDays:0} days");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>HOST:PORT; an IP literal (v6 in brackets) or a host name, resolved at connect time.</summary>
@@ -129,18 +141,26 @@ internal sealed class ConfigNode
     {
         string text = AsString();
         int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
         {
-            throw Error($"expected HOST:PORT, got '{text}'");
+            throw Error($"expected HOST:PORT with a port from 1 to 65535, got '{text}'");
         }
 
         string host = text[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']'))
+        bool bracketed = host.StartsWith('[') && host.EndsWith(']');
+        if (bracketed)
         {
             host = host[1..^1];
         }
 
-        if (IPAddress.TryParse(host, out IPAddress? address))
+        // An IPv6 literal must be bracketed ("[::1]:443"), or its colons make the port ambiguous.
+        if (host.Length == 0 || (!bracketed && host.Contains(':')) || host.Any(char.IsWhiteSpace))
+        {
+            throw Error($"expected HOST:PORT (IPv6 in brackets, e.g. [::1]:8443), got '{text}'");
+        }
+
+        // IPAddress.TryParse also takes forms such as "443" (0.0.1.187); an address must look like one.
+        if ((bracketed || host.Count(c => c == '.') == 3) && IPAddress.TryParse(host, out IPAddress? address))
         {
             return new IPEndPoint(address, port);
         }
@@ -153,6 +173,11 @@ internal sealed class ConfigNode
         if (requireIp)
         {
             throw Error($"'{host}' is not an IP address: listeners bind to an address (or localhost)");
+        }
+
+        if (Uri.CheckHostName(host) != UriHostNameType.Dns)
+        {
+            throw Error($"'{host}' is neither an IP address nor a DNS name");
         }
 
         return new DnsEndPoint(host, port);
@@ -176,6 +201,10 @@ internal sealed class ConfigNode
         string text = AsString();
         return System.IO.Path.IsPathRooted(text) ? text : System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File))!, text));
     }
+
+    private string KeyName(YamlNode key) => key is YamlScalarNode { Value: { } name }
+        ? name
+        : throw new ConfigException($"{File}:{key.Start.Line}: {Path}: keys must be plain names, not lists or mappings");
 
     // Levenshtein distance, for "did you mean" hints on short key names.
     private static int Distance(string a, string b)

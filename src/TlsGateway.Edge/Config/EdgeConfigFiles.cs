@@ -17,7 +17,11 @@ public static class EdgeConfigFiles
                 foreach (CertificateConfig certificate in chain.Certificates)
                 {
                     yield return certificate.CertificateFile;
-                    if (!certificate.Key.Contains(':'))
+                    if (certificate.Key.StartsWith("file:", StringComparison.Ordinal))
+                    {
+                        yield return certificate.Key["file:".Length..];
+                    }
+                    else if (!certificate.Key.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase))
                     {
                         yield return certificate.Key;
                     }

@@ -51,9 +51,9 @@ public static class EdgeConfigReader
         var root = new ConfigNode(file, "", stream.Documents[0].RootNode, map);
         foreach (string section in s_otherSections)
         {
-            if (root.Optional(section) is { } other)
+            if (root.Has(section))
             {
-                throw other.Error($"the '{section}' role is not available in this build yet; remove the section");
+                throw root.Error($"{section}: the '{section}' role is not available in this build yet; remove the section");
             }
         }
 

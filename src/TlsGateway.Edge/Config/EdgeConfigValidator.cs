@@ -58,7 +58,7 @@ public static class EdgeConfigValidator
 
             if (chain.ServerNames.Count == 0 && ++defaults > 1)
             {
-                throw map.Error($"{chainPath}.server_names", "only one filter chain per listener may omit server_names (the default chain)");
+                throw map.Error(chainPath, "only one filter chain per listener may omit server_names (the default chain)");
             }
 
             for (int n = 0; n < chain.ServerNames.Count; n++)
@@ -118,7 +118,7 @@ public static class EdgeConfigValidator
     {
         if (auth.Mode != ClientCertificateMode.Off && auth.TrustBundleFile is null)
         {
-            throw map.Error($"{path}.trust_bundle", $"client_auth mode '{auth.Mode.ToString().ToLowerInvariant()}' needs a trust_bundle");
+            throw map.Error(path, $"client_auth mode '{auth.Mode.ToString().ToLowerInvariant()}' needs a trust_bundle");
         }
 
         bool restricts = auth.AllowedSpiffeIds.Count + auth.AllowedTrustDomains.Count + auth.AllowedDnsNames.Count > 0;

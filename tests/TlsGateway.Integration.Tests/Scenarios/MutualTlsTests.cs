@@ -84,4 +84,30 @@ public sealed class MutualTlsTests
         Assert.False(oldClient.Echoed("ping"), oldClient.Output);
         Assert.True(newClient.Echoed("ping"), newClient.Output);
     }
+
+    [Theory]
+    [InlineData("-tls1_3")]
+    [InlineData("-tls1_2")]
+    public async Task A_resumed_session_keeps_its_identity_and_is_authorized_again_under_the_current_policy(string version)
+    {
+        using TicketKeyRing ring = TicketKeyRing.CreateRandom();
+        using TlsServerContext allowsFrontend = ServerFactory.Single("ecdsa", clientAuth: Required(), tickets: ring);
+        using TlsServerContext allowsNobody = ServerFactory.Single("ecdsa", clientAuth: Required(allow: ["spiffe://test.local/ns/default/sa/nobody"]), tickets: ring);
+        await using var server = new EchoServer(allowsFrontend);
+        string sessionFile = Path.Combine(TestPki.Instance.Directory, "mtls-session-" + Guid.NewGuid().ToString("N") + ".pem");
+
+        SClientResult first = await OpenSslClient.ConnectAsync(server.Address, "example.test", extra: [version, "-sess_out", sessionFile, .. ClientCert("client")]);
+        SClientResult resumed = await OpenSslClient.ConnectAsync(server.Address, "example.test", extra: [version, "-sess_in", sessionFile, .. ClientCert("client")]);
+        server.Listener.Context = allowsNobody;
+        SClientResult afterPolicyChange = await OpenSslClient.ConnectAsync(server.Address, "example.test", line: "late",
+            extra: [version, "-sess_in", sessionFile, .. ClientCert("client")]);
+
+        Assert.True(first.Echoed("ping"), first.Output);
+        Assert.True(resumed.Reused, resumed.Output);
+        Assert.True(resumed.Echoed("ping"), resumed.Output);
+        Assert.All(server.Sessions, s => Assert.Equal(Frontend, s.Peer?.SpiffeId));
+        Assert.Equal(2, server.Sessions.Count);
+        Assert.False(afterPolicyChange.Echoed("late"), afterPolicyChange.Output);
+        await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.AuthorizationDenied));
+    }
 }
