@@ -8,6 +8,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        RuntimeTuning.Apply();
         var root = new RootCommand("TlsGateway: TLS/mTLS termination, workload identity CA and SDS provider")
         {
             UpCommand.Create(),
