@@ -172,7 +172,10 @@ public sealed class TlsListener : IAsyncDisposable
                     facts.ApplicationProtocol, facts.SessionReused, session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject);
             }
 
-            await binding.Handler(session, _stopping.Token).ConfigureAwait(false);
+            if (!session.PeerGone)
+            {
+                await binding.Handler(session, _stopping.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is TlsException or SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {

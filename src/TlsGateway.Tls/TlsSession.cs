@@ -47,16 +47,17 @@ public sealed class TlsSession : IAsyncDisposable
             while (true)
             {
                 TlsStepResult step = Process(input.AsSpan(0, received), Span<byte>.Empty);
+                if (step.HandshakeDone && step.Status != Interop.NativeStatus.Error)
+                {
+                    _plaintextMayBePending = true;
+                    await FlushAfterHandshakeAsync(deadline.Token).ConfigureAwait(false);
+                    return;
+                }
+
                 await FlushAsync(deadline.Token).ConfigureAwait(false);
                 if (step.Status == Interop.NativeStatus.Error)
                 {
                     throw new TlsException(Connection.Failure!);
-                }
-
-                if (step.HandshakeDone)
-                {
-                    _plaintextMayBePending = true;
-                    return;
                 }
 
                 if (step.Status == Interop.NativeStatus.Closed)
@@ -82,6 +83,27 @@ public sealed class TlsSession : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>
+    /// True when the peer was gone by the time the end of the handshake (e.g. TLS 1.3 session
+    /// tickets) was sent: the handshake completed, but there is nobody left to serve.
+    /// </summary>
+    public bool PeerGone { get; private set; }
+
+    // A client may finish its side of the handshake and close at once (openssl s_time does); the
+    // tickets we send after its Finished then meet a closed socket. That is a completed handshake
+    // and an ended connection, not a handshake failure.
+    private async Task FlushAfterHandshakeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            PeerGone = true;
         }
     }
 

@@ -50,4 +50,20 @@ public sealed class ProtocolVersionTests
         Assert.True(either.Echoed("ping"), either.Output);
         Assert.Equal("TLSv1.2", either.Protocol);
     }
+
+    [Fact]
+    public async Task Clients_that_close_right_after_their_Finished_count_as_completed_handshakes_not_failures()
+    {
+        // openssl s_time -new finishes each TLS 1.3 handshake and closes at once, before the
+        // server's session tickets arrive: sending them then fails, after a completed handshake.
+        using TlsServerContext context = ServerFactory.Single("ecdsa");
+        await using var server = new EchoServer(context);
+
+        ProcessResult run = await ProcessRunner.RunAsync("openssl",
+            ["s_time", "-connect", server.Address, "-new", "-time", "1", "-tls1_3"], timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.True(server.Stats.Completed >= 20, $"only {server.Stats.Completed} handshakes completed: {run.Combined}");
+        Assert.Equal(0, server.Stats.TotalFailed);
+    }
 }
