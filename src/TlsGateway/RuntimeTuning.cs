@@ -5,8 +5,8 @@ namespace TlsGateway.Host;
 /// from its epoll thread to the thread pool; for a TLS terminator, whose per-event work is short
 /// and never blocks (one OpenSSL call, one send), that hop costs more than the work. Running
 /// completions inline on the epoll threads, one epoll engine per core, is nginx's model (an
-/// event loop per worker). Measured in bench/RESULTS.md: CPU per kept-alive request 196 → 108 µs,
-/// per GB relayed 3.37 → 1.92 s. An operator's own setting of either variable wins.
+/// event loop per worker). Measured in bench/RESULTS.md: CPU per kept-alive request 196 → 69 µs,
+/// per GB relayed 3.37 → 2.48 s. An operator's own setting of either variable wins.
 /// Must run before the first socket is created: the engine reads these once.
 /// </summary>
 internal static class RuntimeTuning
