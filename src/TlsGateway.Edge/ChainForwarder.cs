@@ -12,7 +12,8 @@ namespace TlsGateway.Edge;
 /// memory per connection is bounded and a slow side slows its sender (backpressure). A FIN in one
 /// direction is passed on as a half-close; the connection ends when both directions have ended,
 /// or when it stays silent past the idle timeout. Optionally the upstream first gets a PROXY v2
-/// header with the client's address and TLS facts.
+/// header with the client's address and TLS facts (in plaintext, before any upstream TLS, as
+/// haproxy's send-proxy does), and optionally the edge speaks TLS or mutual TLS to the upstream.
 /// </summary>
 public sealed class ChainForwarder
 {
@@ -22,17 +23,23 @@ public sealed class ChainForwarder
     private readonly UpstreamCluster _cluster;
     private readonly TimeSpan _idleTimeout;
     private readonly IdleSweeper _sweeper;
+    private readonly UpstreamTls? _tls;
     private readonly ILogger _logger;
     private long _noUpstream;
+    private long _upstreamTlsFailures;
 
-    public ChainForwarder(string chain, UpstreamCluster cluster, TimeSpan idleTimeout, IdleSweeper sweeper, ILogger logger)
+    public ChainForwarder(string chain, UpstreamCluster cluster, TimeSpan idleTimeout, IdleSweeper sweeper, UpstreamTls? tls, ILogger logger)
     {
         _chain = chain;
         _cluster = cluster;
         _idleTimeout = idleTimeout;
         _sweeper = sweeper;
+        _tls = tls;
         _logger = logger;
     }
+
+    /// <summary>Sessions closed because the TLS handshake with the upstream failed.</summary>
+    public long UpstreamTlsFailures => Interlocked.Read(ref _upstreamTlsFailures);
 
     public UpstreamCluster Cluster => _cluster;
 
@@ -50,16 +57,24 @@ public sealed class ChainForwarder
             return;
         }
 
-        (Socket upstream, UpstreamEndpoint endpoint) = connected.Value;
+        (Socket socket, UpstreamEndpoint endpoint) = connected.Value;
         endpoint.Acquire();
         using IdleTracker idle = _sweeper.Track(_idleTimeout, cancellationToken);
+        UpstreamLink? upstream = null;
         try
         {
             if (_cluster.Config.ProxyProtocol)
             {
                 byte[] header = ProxyProtocolV2.Build((IPEndPoint)session.Socket.RemoteEndPoint!, (IPEndPoint)session.Socket.LocalEndPoint!,
                     session.Connection.Facts!, session.Connection.Peer);
-                await upstream.SendAsync(header, SocketFlags.None, idle.Token).ConfigureAwait(false);
+                await socket.SendAsync(header, SocketFlags.None, idle.Token).ConfigureAwait(false);
+            }
+
+            upstream = await OpenLinkAsync(socket, endpoint, idle.Token).ConfigureAwait(false);
+            if (upstream is null)
+            {
+                await session.ShutdownAsync(idle.Token).ConfigureAwait(false);
+                return;
             }
 
             Task toUpstream = ClientToUpstreamAsync(session, upstream, idle);
@@ -73,11 +88,39 @@ public sealed class ChainForwarder
         finally
         {
             endpoint.Release();
-            upstream.Dispose();
+            if (upstream is not null)
+            {
+                await upstream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            socket.Dispose();
         }
     }
 
-    private static async Task ClientToUpstreamAsync(TlsSession session, Socket upstream, IdleTracker idle)
+    // Plaintext, or a TLS session whose handshake finished within the connect timeout; null if it failed.
+    private async Task<UpstreamLink?> OpenLinkAsync(Socket socket, UpstreamEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        if (_tls is null)
+        {
+            return new PlainUpstreamLink(socket);
+        }
+
+        var session = new TlsSession(socket, _tls.Context.CreateConnection(_tls.ServerName, _tls.Alpn));
+        try
+        {
+            await session.HandshakeAsync(_cluster.Config.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            return new TlsUpstreamLink(session);
+        }
+        catch (TlsException e)
+        {
+            Interlocked.Increment(ref _upstreamTlsFailures);
+            EdgeLog.UpstreamTlsFailed(_logger, endpoint.Address, _chain, e.Failure.Reason, e.Failure.Detail);
+            await session.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static async Task ClientToUpstreamAsync(TlsSession session, UpstreamLink upstream, IdleTracker idle)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -88,17 +131,17 @@ public sealed class ChainForwarder
                 idle.Touch();
                 if (n == 0)
                 {
-                    upstream.Shutdown(SocketShutdown.Send);
+                    await upstream.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
                     return;
                 }
 
-                await upstream.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, idle.Token).ConfigureAwait(false);
+                await upstream.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
         {
             // The client went away, broke the protocol or went idle: end the upstream side too.
-            upstream.Close();
+            upstream.Abort();
             session.Socket.Close();
         }
         finally
@@ -107,14 +150,14 @@ public sealed class ChainForwarder
         }
     }
 
-    private static async Task UpstreamToClientAsync(Socket upstream, TlsSession session, IdleTracker idle)
+    private static async Task UpstreamToClientAsync(UpstreamLink upstream, TlsSession session, IdleTracker idle)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             while (true)
             {
-                int n = await upstream.ReceiveAsync(buffer, SocketFlags.None, idle.Token).ConfigureAwait(false);
+                int n = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
                 idle.Touch();
                 if (n == 0)
                 {
@@ -128,7 +171,7 @@ public sealed class ChainForwarder
         catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
         {
             session.Socket.Close();
-            upstream.Close();
+            upstream.Abort();
         }
         finally
         {

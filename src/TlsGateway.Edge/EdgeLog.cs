@@ -39,6 +39,9 @@ internal static partial class EdgeLog
     [LoggerMessage(1010, LogLevel.Warning, "No upstream of chain {Chain} accepted the connection from {Remote}; closing it")]
     public static partial void NoUpstream(ILogger logger, string chain, System.Net.EndPoint? remote);
 
+    [LoggerMessage(1012, LogLevel.Warning, "TLS handshake with upstream {Endpoint} of chain {Chain} failed: {Reason}: {Detail}")]
+    public static partial void UpstreamTlsFailed(ILogger logger, System.Net.EndPoint endpoint, string chain, TlsFailureReason reason, string detail);
+
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -169,8 +169,18 @@ public sealed class EdgeRuntime : IAsyncDisposable
                     throw new TlsConfigurationException($"{where}: {e.Message}", e);
                 }
 
+                UpstreamTls? upstreamTls;
+                try
+                {
+                    upstreamTls = BuildUpstreamTls(chain.Upstream.Tls, pairs);
+                }
+                catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
+                {
+                    throw new TlsConfigurationException($"{where}, upstream TLS: {e.Message}", e);
+                }
+
                 var cluster = new UpstreamCluster(chain.Name, chain.Upstream, _loggers.CreateLogger<UpstreamCluster>());
-                chains[chain.Name] = new ChainForwarder(chain.Name, cluster, listener.Limits.IdleTimeout, sweeper, _loggers.CreateLogger<ChainForwarder>());
+                chains[chain.Name] = new ChainForwarder(chain.Name, cluster, listener.Limits.IdleTimeout, sweeper, upstreamTls, _loggers.CreateLogger<ChainForwarder>());
             }
 
             string? defaultChain = listener.FilterChains.FirstOrDefault(c => c.ServerNames.Count == 0)?.Name;
@@ -195,6 +205,27 @@ public sealed class EdgeRuntime : IAsyncDisposable
                 pair.Dispose();
             }
         }
+    }
+
+    // The client context holds OpenSSL's own references to the certificate and key; the pair is
+    // added to `pairs` so the caller disposes the managed copies with the rest.
+    private static UpstreamTls? BuildUpstreamTls(UpstreamTlsConfig? tls, List<CertificateKeyPair> pairs)
+    {
+        if (tls is null)
+        {
+            return null;
+        }
+
+        CertificateKeyPair? own = tls.Certificate is null ? null : LoadCertificate(tls.Certificate);
+        if (own is not null)
+        {
+            pairs.Add(own);
+        }
+
+        byte[] bundle = PemFile.Read(tls.TrustBundleFile, CertificateKeyPair.MaxChainFileBytes, "upstream trust bundle");
+        IPeerAuthorizer? authorizer = tls.AllowedSpiffeIds.Count > 0 ? new SpiffeAuthorizer(tls.AllowedSpiffeIds) : null;
+        var context = TlsClientContext.Create(new TlsClientOptions(TlsProfile.Default, bundle, own, authorizer));
+        return new UpstreamTls(context, tls.ServerName, tls.Alpn);
     }
 
     private static CertificateKeyPair LoadCertificate(CertificateConfig certificate) => CertificateKeyPair.Load(

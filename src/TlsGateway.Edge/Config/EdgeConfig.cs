@@ -65,13 +65,27 @@ public sealed record ClientAuthConfig(
 /// <param name="EjectAfterFailures">Consecutive connect failures that take an endpoint out of rotation.</param>
 /// <param name="EjectFor">How long an ejected endpoint stays out before it is tried again.</param>
 /// <param name="ProxyProtocol">Send a PROXY protocol v2 header with the client address and TLS facts first.</param>
+/// <param name="Tls">Originate TLS (mutual TLS with a certificate) to the upstream; null forwards plaintext.</param>
 public sealed record UpstreamConfig(
     IReadOnlyList<System.Net.EndPoint> Endpoints,
     LoadBalancing Balance,
     TimeSpan ConnectTimeout,
     int EjectAfterFailures,
     TimeSpan EjectFor,
-    bool ProxyProtocol);
+    bool ProxyProtocol,
+    UpstreamTlsConfig? Tls = null);
+
+/// <summary>
+/// TLS from the edge to its upstream. The upstream's certificate must chain to the bundle and
+/// match <see cref="ServerName"/> (RFC 6125) or carry one of <see cref="AllowedSpiffeIds"/>.
+/// </summary>
+/// <param name="Certificate">The edge's own certificate (its workload identity) for mutual TLS; null sends none.</param>
+public sealed record UpstreamTlsConfig(
+    string TrustBundleFile,
+    string? ServerName,
+    CertificateConfig? Certificate,
+    IReadOnlyList<string> AllowedSpiffeIds,
+    IReadOnlyList<string> Alpn);
 
 /// <summary>How a chain picks among healthy endpoints.</summary>
 public enum LoadBalancing

@@ -14,7 +14,10 @@ public static class EdgeConfigFiles
 
             foreach (FilterChainConfig chain in listener.FilterChains)
             {
-                foreach (CertificateConfig certificate in chain.Certificates)
+                IEnumerable<CertificateConfig> certificates = chain.Upstream.Tls?.Certificate is { } own
+                    ? chain.Certificates.Append(own)
+                    : chain.Certificates;
+                foreach (CertificateConfig certificate in certificates)
                 {
                     yield return certificate.CertificateFile;
                     if (certificate.Key.StartsWith("file:", StringComparison.Ordinal))
@@ -30,6 +33,11 @@ public static class EdgeConfigFiles
                 if (chain.ClientAuth.TrustBundleFile is { } bundle)
                 {
                     yield return bundle;
+                }
+
+                if (chain.Upstream.Tls is { } upstreamTls)
+                {
+                    yield return upstreamTls.TrustBundleFile;
                 }
             }
         }

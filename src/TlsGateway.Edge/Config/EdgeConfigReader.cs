@@ -191,7 +191,7 @@ public static class EdgeConfigReader
 
     private static UpstreamConfig ReadUpstream(ConfigNode node)
     {
-        node.AllowKeys("endpoints", "balance", "connect_timeout", "eject_after_failures", "eject_for", "proxy_protocol");
+        node.AllowKeys("endpoints", "balance", "connect_timeout", "eject_after_failures", "eject_for", "proxy_protocol", "tls");
         ConfigNode? balanceNode = node.Optional("balance");
         LoadBalancing balance = balanceNode?.AsString().ToLowerInvariant() switch
         {
@@ -205,8 +205,32 @@ public static class EdgeConfigReader
             node.Optional("connect_timeout")?.AsDuration() ?? TimeSpan.FromSeconds(5),
             node.Optional("eject_after_failures")?.AsInt(1, 1000) ?? 3,
             node.Optional("eject_for")?.AsDuration() ?? TimeSpan.FromSeconds(30),
-            node.Optional("proxy_protocol")?.AsBool() ?? false);
+            node.Optional("proxy_protocol")?.AsBool() ?? false,
+            ReadUpstreamTls(node.Optional("tls")));
         node.RejectUnknownKeys();
         return upstream;
+    }
+
+    private static UpstreamTlsConfig? ReadUpstreamTls(ConfigNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        node.AllowKeys("trust_bundle", "server_name", "certificate", "allowed_spiffe_ids", "alpn");
+        var tls = new UpstreamTlsConfig(
+            node.Required("trust_bundle").AsPath(),
+            node.Optional("server_name")?.AsString(),
+            node.Optional("certificate") is { } certificate ? ReadCertificate(certificate) : null,
+            node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
+            node.Optional("alpn")?.AsStringList() ?? []);
+        if (tls.ServerName is null && tls.AllowedSpiffeIds.Count == 0)
+        {
+            throw node.Error("upstream TLS needs server_name (to check the upstream's name) or allowed_spiffe_ids (to check its SPIFFE ID); otherwise any certificate from the bundle would do");
+        }
+
+        node.RejectUnknownKeys();
+        return tls;
     }
 }

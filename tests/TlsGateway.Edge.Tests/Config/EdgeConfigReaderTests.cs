@@ -417,6 +417,31 @@ public class EdgeConfigReaderTests
     }
 
     [Fact]
+    public void Upstream_TLS_is_read_with_its_own_certificate_and_checks()
+    {
+        string yaml = Listener(Chain("web", upstream:
+            "{ endpoints: [127.0.0.1:8080], tls: { trust_bundle: certs/upstream-ca.pem, server_name: api.internal, "
+            + "certificate: { cert: certs/edge.pem, key: certs/edge.key }, allowed_spiffe_ids: [\"spiffe://td/api\"], alpn: [h2] } }"));
+
+        UpstreamTlsConfig? tls = Read(yaml).Listeners[0].FilterChains[0].Upstream.Tls;
+
+        Assert.NotNull(tls);
+        Assert.Equal("/etc/tlsgw/certs/upstream-ca.pem", tls.TrustBundleFile);
+        Assert.Equal("api.internal", tls.ServerName);
+        Assert.Equal("/etc/tlsgw/certs/edge.key", tls.Certificate?.Key);
+        Assert.Equal(["spiffe://td/api"], tls.AllowedSpiffeIds);
+        Assert.Equal(["h2"], tls.Alpn);
+    }
+
+    [Fact]
+    public void Upstream_TLS_without_a_name_or_SPIFFE_ID_to_check_is_rejected()
+    {
+        string yaml = Listener(Chain("web", upstream: "{ endpoints: [127.0.0.1:8080], tls: { trust_bundle: ca.pem } }"));
+
+        AssertRejected(yaml, "tls:", "edge.listeners[0].filter_chains[0].upstream.tls", "needs server_name");
+    }
+
+    [Fact]
     public void A_ca_section_is_rejected_as_not_available_yet()
     {
         string yaml = "ca: { root_cert: ca.pem }\n" + Listener(Chain("web"));

@@ -56,6 +56,16 @@ public static class ServeConfig
         }
 
         string extra = upstream is null ? "" : ", " + upstream;
+        // A flow mapping cannot hold a nested block, so an upstream with TLS is written in block style.
+        if (upstream is not null && upstream.StartsWith("tls:", StringComparison.Ordinal))
+        {
+            yaml.AppendLine("          upstream:");
+            yaml.AppendLine($"            endpoints: [{string.Join(", ", endpoints)}]");
+            yaml.AppendLine("            connect_timeout: 2s");
+            yaml.AppendLine($"            {upstream}");
+            return yaml.ToString();
+        }
+
         yaml.AppendLine($"          upstream: {{ endpoints: [{string.Join(", ", endpoints)}], connect_timeout: 1s{extra} }}");
         return yaml.ToString();
     }

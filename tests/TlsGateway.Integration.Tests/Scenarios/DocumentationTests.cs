@@ -23,6 +23,7 @@ public sealed partial class DocumentationTests
         Assert.Equal("pkcs11:token=edge;object=api-rsa;type=private", api.Certificates[1].Key);
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "api-ecdsa.pem"), api.Certificates[0].CertificateFile);
         Assert.True(api.Upstream.ProxyProtocol);
+        Assert.Equal("api-backend.internal", api.Upstream.Tls?.ServerName);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
     }
 

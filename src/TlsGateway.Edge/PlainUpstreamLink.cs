@@ -1,0 +1,33 @@
+using System.Net.Sockets;
+
+namespace TlsGateway.Edge;
+
+/// <summary>Plaintext TCP to the upstream.</summary>
+public sealed class PlainUpstreamLink(Socket socket) : UpstreamLink
+{
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            int sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
+    }
+
+    public override ValueTask ShutdownSendAsync(CancellationToken cancellationToken)
+    {
+        socket.Shutdown(SocketShutdown.Send);
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Abort() => socket.Close();
+
+    public override ValueTask DisposeAsync()
+    {
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,17 @@
+namespace TlsGateway.Edge;
+
+/// <summary>The forwarder's side toward an upstream: a plain socket, or a TLS session over one.</summary>
+public abstract class UpstreamLink : IAsyncDisposable
+{
+    public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Ends the sending direction (FIN; close_notify first over TLS).</summary>
+    public abstract ValueTask ShutdownSendAsync(CancellationToken cancellationToken);
+
+    /// <summary>Closes at once, waking any pending read or write.</summary>
+    public abstract void Abort();
+
+    public abstract ValueTask DisposeAsync();
+}

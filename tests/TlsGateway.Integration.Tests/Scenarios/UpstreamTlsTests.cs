@@ -1,0 +1,48 @@
+using TlsGateway.Integration.Tests.Infrastructure;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Integration.Tests.Scenarios;
+
+/// <summary>TLS origination: `tlsgw serve` speaks mutual TLS to its upstream with its own identity, and checks the upstream's.</summary>
+public sealed class UpstreamTlsTests
+{
+    private static string UpstreamTls(string serverName) =>
+        $"tls: {{ trust_bundle: {TestPki.Instance.CaPath}, server_name: {serverName}, " +
+        $"certificate: {{ cert: {TestPki.Instance.PathOf("client.pem")}, key: {TestPki.Instance.PathOf("client.key")} }} }}";
+
+    [Fact]
+    public async Task The_edge_reaches_an_mTLS_upstream_with_its_own_SPIFFE_identity()
+    {
+        var requireFrontend = new ClientAuthOptions(ClientCertificateMode.Required, TestPki.Instance.Read("ca.pem"),
+            new SpiffeAuthorizer(["spiffe://test.local/ns/default/sa/frontend"]));
+        using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa", clientAuth: requireFrontend);
+        await using var upstream = new EchoServer(upstreamContext);
+        int port = FreePort.Next();
+        string yaml = ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address], upstream: UpstreamTls("example.test"))]);
+        await using ServeProcess serve = await ServeProcess.StartAsync(yaml, port);
+
+        SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
+
+        Assert.True(result.Echoed("ping"), result.Output + serve.Process.Output);
+        Assert.True(upstream.Sessions.TryPeek(out ServedSession? session));
+        Assert.Equal("spiffe://test.local/ns/default/sa/frontend", session.Peer?.SpiffeId);
+        Assert.Equal("example.test", session.Facts.ServerName);
+    }
+
+    [Fact]
+    public async Task An_upstream_whose_certificate_does_not_match_the_expected_name_is_refused()
+    {
+        using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa");
+        await using var upstream = new EchoServer(upstreamContext);
+        int port = FreePort.Next();
+        string yaml = ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address], upstream: UpstreamTls("wrong.test"))]);
+        await using ServeProcess serve = await ServeProcess.StartAsync(yaml, port);
+
+        SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
+
+        Assert.False(result.Echoed("ping"));
+        Assert.Empty(upstream.Sessions);
+        await serve.Process.WaitForOutputAsync("TLS handshake with upstream");
+        Assert.Contains("BadCertificate", serve.Process.Output);
+    }
+}
