@@ -60,3 +60,4 @@ TLSGW_EXPORT void TlsGwNative_SslCtxSetServerNameCallback(SSL_CTX* ctx, TlsGwSer
 typedef struct TlsGwCtxData TlsGwCtxData;
 TlsGwCtxData* TlsGwCtxData_Get(const SSL_CTX* ctx);
 int TlsGwCtxData_ApplyTo(const SSL_CTX* ctx, SSL* ssl);
+int32_t TlsGwCtxData_SetStaple(SSL_CTX* ctx, X509* leaf, const uint8_t* response, int32_t length);

@@ -42,6 +42,12 @@ internal static partial class EdgeLog
     [LoggerMessage(1012, LogLevel.Warning, "TLS handshake with upstream {Endpoint} of chain {Chain} failed: {Reason}: {Detail}")]
     public static partial void UpstreamTlsFailed(ILogger logger, System.Net.EndPoint endpoint, string chain, TlsFailureReason reason, string detail);
 
+    [LoggerMessage(1013, LogLevel.Information, "OCSP staple for {Certificate} installed, valid until {NextUpdate:u}")]
+    public static partial void OcspStapled(ILogger logger, string certificate, DateTimeOffset nextUpdate);
+
+    [LoggerMessage(1014, LogLevel.Warning, "No OCSP staple for {Certificate}: {Problem} (still stapling the previous response: {StillValid}); serving without one when none is valid")]
+    public static partial void OcspUnavailable(ILogger logger, string certificate, string problem, bool stillValid);
+
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -14,6 +14,9 @@ namespace TlsGateway.Edge;
 /// </summary>
 public sealed class EdgeRuntime : IAsyncDisposable
 {
+    // One client for every OCSP responder: connection reuse, no socket exhaustion.
+    private static readonly HttpClient s_http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly Dictionary<string, RunningListener> _listeners = new(StringComparer.Ordinal);
@@ -33,6 +36,15 @@ public sealed class EdgeRuntime : IAsyncDisposable
             {
                 return _listeners.ToDictionary(l => l.Key, l => l.Value.Listener);
             }
+        }
+    }
+
+    /// <summary>The OCSP stapler of the current binding of <paramref name="listener"/>, if any certificate staples.</summary>
+    public OcspStapler? Stapler(string listener)
+    {
+        lock (_gate)
+        {
+            return _listeners[listener].Stapler;
         }
     }
 
@@ -80,9 +92,15 @@ public sealed class EdgeRuntime : IAsyncDisposable
 
             foreach (StagedListener item in staged)
             {
+                item.Stapler?.Start();
                 if (item.Existing is { } running)
                 {
                     running.Listener.Binding = item.Binding;
+                    if (running.Stapler is { } previous)
+                    {
+                        _ = previous.DisposeAsync().AsTask();
+                    }
+
                     if (item.NewRing)
                     {
                         // Contexts still in use hold native references to the old ring.
@@ -94,6 +112,7 @@ public sealed class EdgeRuntime : IAsyncDisposable
                     {
                         Config = item.Config,
                         Chains = item.Chains,
+                        Stapler = item.Stapler,
                         Tickets = item.Ring,
                         Rotation = item.NewRing ? StartRotation(item.Config, item.Ring) : running.Rotation,
                     };
@@ -101,7 +120,7 @@ public sealed class EdgeRuntime : IAsyncDisposable
                 else
                 {
                     _listeners[item.Config.Name] = new RunningListener(item.Config, item.NewListener!, item.Chains, item.Ring, item.Idle,
-                        StartRotation(item.Config, item.Ring));
+                        StartRotation(item.Config, item.Ring), item.Stapler);
                 }
             }
         }
@@ -123,7 +142,7 @@ public sealed class EdgeRuntime : IAsyncDisposable
                 TicketKeyFile.LoadInto(ring, file);
             }
 
-            (staged.Binding, staged.Chains) = BuildBinding(listener, ring, idle);
+            (staged.Binding, staged.Chains, staged.Stapler) = BuildBinding(listener, ring, idle);
             if (existing is null)
             {
                 staged.NewListener = new TlsListener(new ListenerOptions(listener.Address), staged.Binding, _loggers.CreateLogger<TlsListener>());
@@ -148,10 +167,12 @@ public sealed class EdgeRuntime : IAsyncDisposable
         ? null
         : new Timer(_ => ring.Rotate(keep: 2), null, listener.SessionTickets.RotateEvery, listener.SessionTickets.RotateEvery);
 
-    private (ListenerBinding, IReadOnlyDictionary<string, ChainForwarder>) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
+    private (ListenerBinding, IReadOnlyDictionary<string, ChainForwarder>, OcspStapler?) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
     {
         var entries = new List<ServerNameEntry>();
         var pairs = new List<CertificateKeyPair>();
+        var stapled = new List<OcspTarget>();
+        bool built = false;
         var chains = new Dictionary<string, ChainForwarder>(StringComparer.Ordinal);
         try
         {
@@ -160,8 +181,22 @@ public sealed class EdgeRuntime : IAsyncDisposable
                 string where = $"listener '{listener.Name}', filter chain '{chain.Name}'";
                 try
                 {
-                    var certificates = chain.Certificates.Select(LoadCertificate).ToList();
-                    pairs.AddRange(certificates);
+                    var certificates = new List<CertificateKeyPair>();
+                    foreach (CertificateConfig certificate in chain.Certificates)
+                    {
+                        CertificateKeyPair pair = LoadCertificate(certificate);
+                        certificates.Add(pair);
+                        if (certificate.Ocsp is { } ocsp)
+                        {
+                            // The stapler keeps this very pair: OpenSSL matches staples by certificate object.
+                            stapled.Add(new OcspTarget(chain.Name, pair, ocsp, certificate.CertificateFile));
+                        }
+                        else
+                        {
+                            pairs.Add(pair);
+                        }
+                    }
+
                     entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), BuildClientAuth(chain.ClientAuth), chain.Alpn));
                 }
                 catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
@@ -195,7 +230,9 @@ public sealed class EdgeRuntime : IAsyncDisposable
             }
 
             Task Handler(TlsSession session, CancellationToken token) => chains[session.Connection.ServerEntry!.Name].ForwardAsync(session, token);
-            return (new ListenerBinding(context, Handler, listener.Limits), chains);
+            OcspStapler? stapler = stapled.Count == 0 ? null : new OcspStapler(context, stapled, s_http, _loggers.CreateLogger<OcspStapler>());
+            built = true;
+            return (new ListenerBinding(context, Handler, listener.Limits), chains, stapler);
         }
         finally
         {
@@ -203,6 +240,11 @@ public sealed class EdgeRuntime : IAsyncDisposable
             foreach (CertificateKeyPair pair in pairs)
             {
                 pair.Dispose();
+            }
+
+            if (!built)
+            {
+                stapled.ForEach(t => t.Certificate.Dispose());
             }
         }
     }
@@ -268,6 +310,11 @@ public sealed class EdgeRuntime : IAsyncDisposable
 
     private static async Task DrainAndReleaseAsync(RunningListener running)
     {
+        if (running.Stapler is not null)
+        {
+            await running.Stapler.DisposeAsync().ConfigureAwait(false);
+        }
+
         await running.Listener.StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         await running.Listener.DisposeAsync().ConfigureAwait(false);
         await running.Idle.DisposeAsync().ConfigureAwait(false);
@@ -309,6 +356,11 @@ public sealed class EdgeRuntime : IAsyncDisposable
         foreach (RunningListener running in all)
         {
             running.Rotation?.Dispose();
+            if (running.Stapler is not null)
+            {
+                await running.Stapler.DisposeAsync().ConfigureAwait(false);
+            }
+
             await running.Listener.DisposeAsync().ConfigureAwait(false);
             await running.Idle.DisposeAsync().ConfigureAwait(false);
             running.Tickets.Dispose();
@@ -316,7 +368,7 @@ public sealed class EdgeRuntime : IAsyncDisposable
     }
 
     private sealed record RunningListener(ListenerConfig Config, TlsListener Listener, IReadOnlyDictionary<string, ChainForwarder> Chains,
-        TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation);
+        TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation, OcspStapler? Stapler);
 
     // A listener's new binding, built but not yet in service.
     private sealed class StagedListener(ListenerConfig config, RunningListener? existing, TicketKeyRing ring, bool newRing, IdleSweeper idle)
@@ -337,9 +389,12 @@ public sealed class EdgeRuntime : IAsyncDisposable
 
         public TlsListener? NewListener { get; set; }
 
+        public OcspStapler? Stapler { get; set; }
+
         // Undoes a stage that will not go into service; shared parts of a running listener are left alone.
         public void Release()
         {
+            Stapler?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Binding?.Context.Dispose();
             if (NewListener is not null)
             {

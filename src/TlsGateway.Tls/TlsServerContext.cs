@@ -90,6 +90,18 @@ public sealed class TlsServerContext : IDisposable
         return !matched && _rejectUnknown && serverName is not null ? null : entry;
     }
 
+    /// <summary>
+    /// Staples <paramref name="ocspResponse"/> (empty removes it) to handshakes of entry
+    /// <paramref name="entryName"/> that serve <paramref name="certificate"/> — the same pair the entry
+    /// was built from, since OpenSSL matches the certificate object itself.
+    /// </summary>
+    public void SetOcspStaple(string entryName, Crypto.CertificateKeyPair certificate, ReadOnlySpan<byte> ocspResponse)
+    {
+        ServerContextEntry entry = _entries.FirstOrDefault(e => e.Config.Name == entryName)
+            ?? throw new ArgumentException($"no server name entry '{entryName}'", nameof(entryName));
+        Interop.NativeOcsp.SetStaple(entry.Handle, certificate.Chain, ocspResponse);
+    }
+
     public void Dispose()
     {
         foreach (ServerContextEntry entry in _entries)

@@ -41,8 +41,16 @@ public sealed record FilterChainConfig(
     IReadOnlyList<string> Alpn,
     UpstreamConfig Upstream);
 
-/// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI).</summary>
-public sealed record CertificateConfig(string CertificateFile, string Key, string? KeyPassphrase, string? Pkcs11Module, string? Pkcs11Pin);
+/// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI), and where its OCSP staple comes from.</summary>
+public sealed record CertificateConfig(string CertificateFile, string Key, string? KeyPassphrase, string? Pkcs11Module, string? Pkcs11Pin,
+    OcspConfig? Ocsp = null);
+
+/// <summary>
+/// OCSP stapling for one certificate: a DER response read from <see cref="StapleFile"/>, or fetched
+/// from <see cref="Responder"/> (null with a responder: the URL in the certificate's AIA extension).
+/// The chain file must hold the issuer after the leaf, to build requests and check responses.
+/// </summary>
+public sealed record OcspConfig(string? StapleFile, Uri? Responder, bool FromResponder);
 
 /// <summary>TLS parameters; null keeps the secure default (TlsProfile.Default).</summary>
 public sealed record TlsProfileConfig(string? MinVersion, string? MaxVersion, string? CipherSuites, string? CipherList, string? Groups, string? SignatureAlgorithms)

@@ -20,6 +20,11 @@ public static class EdgeConfigFiles
                 foreach (CertificateConfig certificate in certificates)
                 {
                     yield return certificate.CertificateFile;
+                    if (certificate.Ocsp?.StapleFile is { } staple)
+                    {
+                        yield return staple;
+                    }
+
                     if (certificate.Key.StartsWith("file:", StringComparison.Ordinal))
                     {
                         yield return certificate.Key["file:".Length..];

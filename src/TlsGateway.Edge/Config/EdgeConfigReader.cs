@@ -130,7 +130,7 @@ public static class EdgeConfigReader
 
     private static CertificateConfig ReadCertificate(ConfigNode node)
     {
-        node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin");
+        node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin", "ocsp");
         ConfigNode key = node.Required("key");
         string keyText = key.AsString();
         bool isUri = keyText.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || keyText.StartsWith("file:", StringComparison.Ordinal);
@@ -139,9 +139,37 @@ public static class EdgeConfigReader
             isUri ? keyText : key.AsPath(),
             node.Optional("key_passphrase")?.AsString(),
             node.Optional("pkcs11_module")?.AsPath(),
-            node.Optional("pkcs11_pin")?.AsString());
+            node.Optional("pkcs11_pin")?.AsString(),
+            ReadOcsp(node.Optional("ocsp")));
         node.RejectUnknownKeys();
         return certificate;
+    }
+
+    private static OcspConfig? ReadOcsp(ConfigNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        node.AllowKeys("staple_file", "responder");
+        string? file = node.Optional("staple_file")?.AsPath();
+        ConfigNode? responderNode = node.Optional("responder");
+        string? responder = responderNode?.AsString();
+        if ((file is null) == (responder is null))
+        {
+            throw node.Error("give exactly one of staple_file (a DER OCSP response) or responder (auto, or an http:// URL)");
+        }
+
+        Uri? url = null;
+        if (responder is not null && responder != "auto"
+            && (!Uri.TryCreate(responder, UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw responderNode!.Error($"expected auto or an http(s) URL, got '{responder}'");
+        }
+
+        node.RejectUnknownKeys();
+        return new OcspConfig(file, url, responder is not null);
     }
 
     private static TlsProfileConfig ReadProfile(ConfigNode? node)

@@ -441,6 +441,33 @@ public class EdgeConfigReaderTests
         AssertRejected(yaml, "tls:", "edge.listeners[0].filter_chains[0].upstream.tls", "needs server_name");
     }
 
+    [Theory]
+    [InlineData("{ responder: auto }", null, true, null)]
+    [InlineData("{ responder: \"http://ocsp.example.test/\" }", null, true, "http://ocsp.example.test/")]
+    [InlineData("{ staple_file: certs/web.ocsp }", "/etc/tlsgw/certs/web.ocsp", false, null)]
+    public void OCSP_stapling_is_read_from_a_file_or_a_responder(string ocsp, string? file, bool fromResponder, string? url)
+    {
+        string yaml = Listener(Chain("web")).Replace("key: certs/web.key }", $"key: certs/web.key, ocsp: {ocsp} }}", StringComparison.Ordinal);
+
+        OcspConfig? config = Read(yaml).Listeners[0].FilterChains[0].Certificates[0].Ocsp;
+
+        Assert.NotNull(config);
+        Assert.Equal(file, config.StapleFile);
+        Assert.Equal(fromResponder, config.FromResponder);
+        Assert.Equal(url, config.Responder?.ToString());
+    }
+
+    [Theory]
+    [InlineData("{ }", "exactly one of staple_file")]
+    [InlineData("{ staple_file: a.ocsp, responder: auto }", "exactly one of staple_file")]
+    [InlineData("{ responder: \"ftp://x/\" }", "expected auto or an http(s) URL")]
+    public void Bad_OCSP_settings_are_rejected(string ocsp, string reason)
+    {
+        string yaml = Listener(Chain("web")).Replace("key: certs/web.key }", $"key: certs/web.key, ocsp: {ocsp} }}", StringComparison.Ordinal);
+
+        Assert.Contains(reason, Assert.Throws<ConfigException>(() => Read(yaml)).Message);
+    }
+
     [Fact]
     public void A_ca_section_is_rejected_as_not_available_yet()
     {

@@ -24,6 +24,7 @@ public sealed partial class DocumentationTests
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "api-ecdsa.pem"), api.Certificates[0].CertificateFile);
         Assert.True(api.Upstream.ProxyProtocol);
         Assert.Equal("api-backend.internal", api.Upstream.Tls?.ServerName);
+        Assert.True(api.Certificates[0].Ocsp?.FromResponder);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
     }
 
