@@ -445,8 +445,23 @@ static int ClientHelloCallback(SSL* ssl, int* alert, void* arg)
         }
     }
 
+    // The ALPN offer, for chains matched by protocol as well as name (validated: RFC 7301 3.1).
+    const unsigned char* alpn = NULL;
+    size_t alpnLength = 0;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &extLength))
+    {
+        if (extLength < 2 || (((size_t)ext[0] << 8) | ext[1]) != extLength - 2)
+        {
+            *alert = SSL_AD_DECODE_ERROR;
+            return SSL_CLIENT_HELLO_ERROR;
+        }
+
+        alpn = ext + 2;
+        alpnLength = extLength - 2;
+    }
+
     SSL_CTX* selected = NULL;
-    if (!data->serverName((intptr_t)SSL_get_app_data(ssl), found ? name : NULL, &selected) || selected == NULL)
+    if (!data->serverName((intptr_t)SSL_get_app_data(ssl), found ? name : NULL, alpn, (int32_t)alpnLength, &selected) || selected == NULL)
     {
         *alert = SSL_AD_UNRECOGNIZED_NAME;
         return SSL_CLIENT_HELLO_ERROR;

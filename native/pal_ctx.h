@@ -8,9 +8,10 @@
 #include <openssl/ssl.h>
 
 // Managed callback: choose the context for a ClientHello's server name (NULL when the client sent
-// none). Writes the chosen SSL_CTX* (borrowed; the caller keeps it alive for the connection) and
-// returns 1, or returns 0 to refuse the connection with an unrecognized_name alert.
-typedef int32_t (*TlsGwServerNameCallback)(intptr_t connectionCookie, const char* serverName, SSL_CTX** selected);
+// none) and ALPN offer (the protocol_name_list of RFC 7301 section 3.1 without its length prefix;
+// NULL/0 when none). Writes the chosen SSL_CTX* (borrowed; the caller keeps it alive for the
+// connection) and returns 1, or returns 0 to refuse the connection with an unrecognized_name alert.
+typedef int32_t (*TlsGwServerNameCallback)(intptr_t connectionCookie, const char* serverName, const uint8_t* alpn, int32_t alpnLength, SSL_CTX** selected);
 
 // Managed callback: authorize a peer whose chain OpenSSL has verified. chain holds count DER
 // certificates back to back (leaf first), lengths[i] each. Returns 1 to accept, 0 to reject.

@@ -48,6 +48,9 @@ internal static partial class EdgeLog
     [LoggerMessage(1014, LogLevel.Warning, "No OCSP staple for {Certificate}: {Problem} (still stapling the previous response: {StillValid}); serving without one when none is valid")]
     public static partial void OcspUnavailable(ILogger logger, string certificate, string problem, bool stillValid);
 
+    [LoggerMessage(1015, LogLevel.Error, "Unexpected failure on the connection from {Remote}; it was closed")]
+    public static partial void ConnectionCrashed(ILogger logger, System.Net.EndPoint? remote, Exception exception);
+
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -197,7 +197,8 @@ public sealed class EdgeRuntime : IAsyncDisposable
                         }
                     }
 
-                    entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), BuildClientAuth(chain.ClientAuth), chain.Alpn));
+                    entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), BuildClientAuth(chain.ClientAuth),
+                        chain.Alpn, chain.MatchAlpn));
                 }
                 catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
                 {

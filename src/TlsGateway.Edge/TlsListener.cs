@@ -181,6 +181,11 @@ public sealed class TlsListener : IAsyncDisposable
         {
             EdgeLog.ConnectionError(_logger, remote, e.Message);
         }
+        catch (Exception e)
+        {
+            // A bug, not a peer's doing: this connection ends, the listener goes on, and it is loud.
+            EdgeLog.ConnectionCrashed(_logger, remote, e);
+        }
         finally
         {
             if (session is not null)

@@ -9,12 +9,12 @@ namespace TlsGateway.Interop;
 /// </summary>
 internal static unsafe class NativeCallbacks
 {
-    public static delegate* unmanaged<IntPtr, byte*, IntPtr*, int> ServerName => &OnServerName;
+    public static delegate* unmanaged<IntPtr, byte*, byte*, int, IntPtr*, int> ServerName => &OnServerName;
 
     public static delegate* unmanaged<IntPtr, byte*, int*, int, int> Authorize => &OnAuthorize;
 
     [UnmanagedCallersOnly]
-    private static int OnServerName(IntPtr cookie, byte* serverName, IntPtr* selected)
+    private static int OnServerName(IntPtr cookie, byte* serverName, byte* alpn, int alpnLength, IntPtr* selected)
     {
         try
         {
@@ -24,7 +24,8 @@ internal static unsafe class NativeCallbacks
             }
 
             string? name = serverName == null ? null : Marshal.PtrToStringUTF8((IntPtr)serverName);
-            SafeSslContextHandle? context = callbacks.SelectContext(name);
+            var offer = alpn == null || alpnLength <= 0 ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(alpn, alpnLength);
+            SafeSslContextHandle? context = callbacks.SelectContext(name, offer);
             if (context is null || context.IsInvalid)
             {
                 return 0;

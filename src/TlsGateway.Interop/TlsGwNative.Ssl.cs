@@ -39,7 +39,7 @@ public static unsafe partial class TlsGwNative
     internal static partial int SslCtxSetSessionIdContext(SafeSslContextHandle ctx, ReadOnlySpan<byte> id, int idLength);
 
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslCtxSetServerNameCallback")]
-    internal static partial void SslCtxSetServerNameCallback(SafeSslContextHandle ctx, delegate* unmanaged<IntPtr, byte*, IntPtr*, int> callback);
+    internal static partial void SslCtxSetServerNameCallback(SafeSslContextHandle ctx, delegate* unmanaged<IntPtr, byte*, byte*, int, IntPtr*, int> callback);
 
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslCtxSetTicketKeys")]
     internal static partial int SslCtxSetTicketKeys(SafeSslContextHandle ctx, SafeTicketKeysHandle ring);

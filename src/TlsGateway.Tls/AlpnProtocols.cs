@@ -22,4 +22,30 @@ public static class AlpnProtocols
 
         return stream.ToArray();
     }
+
+    /// <summary>Whether the wire-format <paramref name="offer"/> names any of <paramref name="protocols"/>.</summary>
+    public static bool OfferContainsAny(ReadOnlySpan<byte> offer, IReadOnlyList<string> protocols)
+    {
+        while (offer.Length > 0)
+        {
+            int length = offer[0];
+            if (length == 0 || length + 1 > offer.Length)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> name = offer.Slice(1, length);
+            foreach (string protocol in protocols)
+            {
+                if (protocol.Length == length && Encoding.ASCII.GetByteCount(protocol) == length && name.SequenceEqual(Encoding.ASCII.GetBytes(protocol)))
+                {
+                    return true;
+                }
+            }
+
+            offer = offer[(length + 1)..];
+        }
+
+        return false;
+    }
 }

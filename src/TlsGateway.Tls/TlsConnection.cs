@@ -136,9 +136,9 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
         }
     }
 
-    SafeSslContextHandle? INativeConnectionCallbacks.SelectContext(string? serverName)
+    SafeSslContextHandle? INativeConnectionCallbacks.SelectContext(string? serverName, ReadOnlySpan<byte> alpnOffer)
     {
-        ServerContextEntry? entry = _server?.Resolve(serverName);
+        ServerContextEntry? entry = _server?.Resolve(serverName, alpnOffer);
         if (entry is null)
         {
             _unrecognizedName = true;

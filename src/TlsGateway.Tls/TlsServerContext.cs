@@ -8,16 +8,18 @@ namespace TlsGateway.Tls;
 /// </summary>
 public sealed class TlsServerContext : IDisposable
 {
-    private readonly ServerNameMap<ServerContextEntry> _names;
+    private readonly ServerNameMap<ServerNameCandidates> _names;
     private readonly List<ServerContextEntry> _entries;
     private readonly TicketKeyRing? _ownedTickets;
+    private readonly ServerContextEntry _defaultEntry;
     private readonly bool _rejectUnknown;
 
-    private TlsServerContext(List<ServerContextEntry> entries, ServerNameMap<ServerContextEntry> names, bool rejectUnknown,
+    private TlsServerContext(List<ServerContextEntry> entries, ServerNameMap<ServerNameCandidates> names, bool rejectUnknown,
         TicketKeyRing tickets, TicketKeyRing? ownedTickets)
     {
         _entries = entries;
         _names = names;
+        _defaultEntry = names.Default!.Default!;
         _rejectUnknown = rejectUnknown;
         _ownedTickets = ownedTickets;
         TicketKeys = tickets;
@@ -57,12 +59,23 @@ public sealed class TlsServerContext : IDisposable
             }
 
             ServerContextEntry fallback = entries[options.Entries.ToList().IndexOf(defaultConfig)];
-            var names = new ServerNameMap<ServerContextEntry>(fallback);
+            var defaults = new ServerNameCandidates(fallback);
+            var names = new ServerNameMap<ServerNameCandidates>(defaults);
+            var byName = new Dictionary<string, ServerNameCandidates>(StringComparer.OrdinalIgnoreCase);
             foreach (ServerContextEntry entry in entries)
             {
                 foreach (string name in entry.Config.ServerNames)
                 {
-                    names.Add(name, entry);
+                    // One candidate list per name, so entries for the same name can differ by ALPN.
+                    string key = name.Trim().TrimEnd('.');
+                    if (!byName.TryGetValue(key, out ServerNameCandidates? candidates))
+                    {
+                        candidates = new ServerNameCandidates();
+                        byName[key] = candidates;
+                        names.Add(name, candidates);
+                    }
+
+                    candidates.Add(entry, name);
                 }
             }
 
@@ -81,13 +94,19 @@ public sealed class TlsServerContext : IDisposable
     }
 
     /// <summary>A new server-side connection; its SNI decides which entry serves it.</summary>
-    public TlsConnection CreateConnection() => TlsConnection.CreateServer(this, _names.Default!);
+    public TlsConnection CreateConnection() => TlsConnection.CreateServer(this, _defaultEntry);
 
     /// <summary>The entry that serves <paramref name="serverName"/>, or null to refuse it.</summary>
-    internal ServerContextEntry? Resolve(string? serverName)
+    internal ServerContextEntry? Resolve(string? serverName, ReadOnlySpan<byte> alpnOffer)
     {
-        (ServerContextEntry? entry, bool matched) = _names.Find(serverName);
-        return !matched && _rejectUnknown && serverName is not null ? null : entry;
+        (ServerNameCandidates? candidates, bool matched) = _names.Find(serverName);
+        if (!matched && _rejectUnknown && serverName is not null)
+        {
+            return null;
+        }
+
+        // A name whose entries all require ALPN protocols the client did not offer falls back to the default.
+        return candidates?.Pick(alpnOffer) ?? _defaultEntry;
     }
 
     /// <summary>

@@ -32,6 +32,7 @@ public sealed record SessionTicketConfig(string? KeysFile, TimeSpan RotateEvery)
 
 /// <summary>What a set of server names gets: certificates, TLS profile, mTLS policy, ALPN and an upstream.</summary>
 /// <param name="ServerNames">Exact or one-label wildcard names; empty marks the listener's default chain.</param>
+/// <param name="MatchAlpn">Serve these names only to clients offering one of these ALPN protocols; empty: any client.</param>
 public sealed record FilterChainConfig(
     string Name,
     IReadOnlyList<string> ServerNames,
@@ -39,7 +40,8 @@ public sealed record FilterChainConfig(
     TlsProfileConfig Tls,
     ClientAuthConfig ClientAuth,
     IReadOnlyList<string> Alpn,
-    UpstreamConfig Upstream);
+    UpstreamConfig Upstream,
+    IReadOnlyList<string>? MatchAlpn = null);
 
 /// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI), and where its OCSP staple comes from.</summary>
 public sealed record CertificateConfig(string CertificateFile, string Key, string? KeyPassphrase, string? Pkcs11Module, string? Pkcs11Pin,

@@ -115,7 +115,7 @@ public static class EdgeConfigReader
 
     private static FilterChainConfig ReadChain(ConfigNode node)
     {
-        node.AllowKeys("name", "server_names", "certificates", "tls", "client_auth", "alpn", "upstream");
+        node.AllowKeys("name", "server_names", "match_alpn", "certificates", "tls", "client_auth", "alpn", "upstream");
         var chain = new FilterChainConfig(
             node.Required("name").AsString(),
             node.Optional("server_names")?.AsStringList() ?? [],
@@ -123,7 +123,8 @@ public static class EdgeConfigReader
             ReadProfile(node.Optional("tls")),
             ReadClientAuth(node.Optional("client_auth")),
             node.Optional("alpn")?.AsStringList() ?? [],
-            ReadUpstream(node.Required("upstream")));
+            ReadUpstream(node.Required("upstream")),
+            node.Optional("match_alpn")?.AsStringList() ?? []);
         node.RejectUnknownKeys();
         return chain;
     }

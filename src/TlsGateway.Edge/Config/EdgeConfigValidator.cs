@@ -46,6 +46,7 @@ public static class EdgeConfigValidator
 
         var chainNames = new HashSet<string>(StringComparer.Ordinal);
         var serverNames = new ServerNameMap<string>(null);
+        var claims = new Dictionary<string, List<FilterChainConfig>>(StringComparer.OrdinalIgnoreCase);
         int defaults = 0;
         for (int c = 0; c < listener.FilterChains.Count; c++)
         {
@@ -63,14 +64,26 @@ public static class EdgeConfigValidator
 
             for (int n = 0; n < chain.ServerNames.Count; n++)
             {
+                // Several chains may claim one name when match_alpn tells them apart.
+                string name = chain.ServerNames[n].Trim().TrimEnd('.');
+                claims.TryGetValue(name, out List<FilterChainConfig>? earlier);
+                FilterChainConfig? clash = earlier?.FirstOrDefault(other => Overlaps(other.MatchAlpn ?? [], chain.MatchAlpn ?? []));
+                if (clash is not null)
+                {
+                    throw map.Error($"{chainPath}.server_names[{n}]",
+                        $"server name '{chain.ServerNames[n]}' is claimed by more than one entry ('{clash.Name}' and '{chain.Name}'); tell them apart with match_alpn");
+                }
+
                 try
                 {
-                    serverNames.Add(chain.ServerNames[n], chain.Name);
+                    serverNames.Add(chain.ServerNames[n], earlier?[0].Name ?? chain.Name);
                 }
                 catch (TlsConfigurationException e)
                 {
                     throw map.Error($"{chainPath}.server_names[{n}]", e.Message);
                 }
+
+                (claims.TryGetValue(name, out List<FilterChainConfig>? list) ? list : claims[name] = []).Add(chain);
             }
 
             if (chain.Certificates.Count == 0)
@@ -86,6 +99,10 @@ public static class EdgeConfigValidator
             }
         }
     }
+
+    // Two ALPN conditions overlap when both are unconditional or they share a protocol.
+    private static bool Overlaps(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        (a.Count == 0 && b.Count == 0) || a.Intersect(b, StringComparer.Ordinal).Any();
 
     private static void ValidateTls(TlsProfileConfig tls, SourceMap map, string path)
     {

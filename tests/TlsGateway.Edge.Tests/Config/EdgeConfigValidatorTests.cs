@@ -200,4 +200,27 @@ public class EdgeConfigValidatorTests
 
         AssertRejected(yaml, "endpoints:", "edge.listeners[0].filter_chains[0].upstream.endpoints", "at least one endpoint is required");
     }
+
+    [Fact]
+    public void One_server_name_may_have_several_chains_told_apart_by_match_alpn()
+    {
+        string yaml = Listener(
+            Chain("h2", "          server_names: [api.example.com]\n          match_alpn: [h2]")
+            + Chain("rest", "          server_names: [api.example.com]"));
+
+        EdgeConfig config = Read(yaml);
+
+        Assert.Equal(["h2"], config.Listeners[0].FilterChains[0].MatchAlpn);
+        Assert.Empty(config.Listeners[0].FilterChains[1].MatchAlpn!);
+    }
+
+    [Fact]
+    public void Chains_for_one_name_with_overlapping_match_alpn_are_rejected()
+    {
+        string yaml = Listener(
+            Chain("a", "          server_names: [api.example.com]\n          match_alpn: [h2, http/1.1]")
+            + Chain("b", "          server_names: [api.example.com]\n          match_alpn: [h2]"));
+
+        Assert.Contains("tell them apart with match_alpn", Assert.Throws<ConfigException>(() => Read(yaml)).Message);
+    }
 }

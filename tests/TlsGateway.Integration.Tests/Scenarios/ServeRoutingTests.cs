@@ -56,4 +56,25 @@ public sealed class ServeRoutingTests
         Assert.Contains("open:ping", anonymous.Process.StandardOutput);
         Assert.Equal(1, secure.Accepted);
     }
+
+    [Fact]
+    public async Task Chains_for_one_name_are_told_apart_by_the_ALPN_protocols_the_client_offers()
+    {
+        await using var h2 = new PlainEchoUpstream("h2");
+        await using var http1 = new PlainEchoUpstream("http1");
+        int port = FreePort.Next();
+        string h2Chain = ServeConfig.Chain("h2", ["other.test"], "other", [h2.Address]) + "          match_alpn: [h2]\n          alpn: [h2]\n";
+        string http1Chain = ServeConfig.Chain("http1", ["other.test"], "other", [http1.Address]) + "          alpn: [http/1.1]\n";
+        await using ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [h2Chain, http1Chain]), port);
+
+        SClientResult offersH2 = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "other.test", extra: ["-alpn", "h2,http/1.1"]);
+        SClientResult offersHttp1 = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "other.test", extra: ["-alpn", "http/1.1"]);
+        SClientResult offersNone = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "other.test");
+
+        Assert.Contains("h2:ping", offersH2.Process.StandardOutput);
+        Assert.Equal("h2", offersH2.Alpn);
+        Assert.Contains("http1:ping", offersHttp1.Process.StandardOutput);
+        Assert.Equal("http/1.1", offersHttp1.Alpn);
+        Assert.Contains("http1:ping", offersNone.Process.StandardOutput);
+    }
 }
