@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # edge-vs-nginx.sh — runs `tlsgw edge` and nginx (stream TLS termination) side by side on the
-# same OpenSSL, certificate and CPU pinning, and prints tlsgw/nginx ratios (DESIGN.md,
-# "Benchmarks"): full and resumed handshakes/s, MB/s through the terminator, request latency
-# (p50/p99), memory per idle connection. A figure is a ratio from one run, never an absolute.
+# same OpenSSL, certificates and CPU pinning, and prints tlsgw/nginx ratios (DESIGN.md,
+# "Benchmarks"): full TLS 1.3 handshakes/s with ECDSA P-256, RSA-2048 and mutual TLS, resumed
+# handshakes/s, MB/s through the terminator (one connection, 256 MiB; and MiB/s of 1 MiB bodies
+# on 16 kept-alive connections), request latency (p50/p99, one connection and 32 concurrent
+# kept-alive ones), memory per idle connection (9,900 of them). Every figure is the median of
+# BENCH_RUNS runs, and is meant as a ratio, never an absolute.
 #
 # Layout (the machine has 2 cores):
-#   CPU 0: the terminator under test — tlsgw edge and the nginx stream worker (both run all
-#          along; only the one being measured gets load).
-#   CPU 1: the load generators (openssl s_time, curl, python) and the shared plaintext
-#          upstream (a second nginx, sendfile on) that both terminators forward to.
+#   CPU 0: the terminators under test — three tlsgw edge processes (ECDSA, RSA, mTLS) and one
+#          nginx stream worker serving the same three listeners (all run all along; only the
+#          one being measured gets load).
+#   CPU 1: the load generators (openssl s_time, curl, h2load, python) and the shared plaintext
+#          upstream (a second nginx, sendfile on) that every terminator forwards to.
 # With one client core the client often saturates before the terminator; every load
 # therefore also reports the terminator's CPU cost per operation, which does not depend on
 # who saturated, and a CPU table says which core limited each figure.
 #
+# Full handshakes are measured with `openssl s_time -new`, which never offers a session: h2load
+# and wrk resume TLS sessions when they reconnect, so they are used only where connections are
+# kept alive (their handshakes are a negligible share of the work there).
+#
 # Env: BENCH_BUILD=head (default: build the committed HEAD in the temp dir) | worktree (the
 #      working tree, uncommitted edits included) | none (run artifacts/tlsgw as it is);
+#      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
 #      BENCH_SECONDS (default 5) per s_time run;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
 #      temp dir (configs, logs) for a post-mortem.
@@ -24,13 +33,22 @@ cd "$(dirname "$0")/.."
 repo="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 
+runs="${BENCH_RUNS:-1}"
 load_seconds="${BENCH_SECONDS:-5}"
 stime_clients="${BENCH_STIME_CLIENTS:-2}"
-idle_connections=1000
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 2; }
+# tlsgw edge accepts at most 10,000 connections per listener (LimitsConfig.Default, no flag
+# for it), so 10,000 idle clients would see the last few refused: both sides get 9,900.
+idle_connections=9900
+idle_ready_timeout=150   # seconds to open them all (about 20 s per side on the client core)
 latency_new_requests=300
 latency_keepalive_requests=1000
 latency_warmup=20   # unmeasured requests before each latency run
 big_bytes=$((256 * 1024 * 1024))
+mib=$((1024 * 1024))
+bulk_clients=16; bulk_requests=2000     # h2load: 2 GiB of 1 MiB bodies on kept-alive connections
+small_clients=32; small_requests=40000  # h2load: latency distribution at moderate concurrency
+load_timeout=120    # hard bound, in seconds, on any one load generator
 server_cpu=0
 client_cpu=1
 # Clients offer TLS 1.3 suites in browser order (AES-128-GCM first). nginx follows the client's
@@ -40,12 +58,13 @@ client_cpu=1
 client_suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 started_at=$(date +%s)
 
-log() { echo "bench: $*" >&2; }
+log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
 
-# --- Dependencies: nginx with its stream module (a dynamic module on Debian), openssl, curl.
+# --- Dependencies: nginx with its stream module (a dynamic module on Debian), openssl, curl,
+# h2load (nghttp2-client).
 install_missing() {
     local missing=() package
-    for package in nginx libnginx-mod-stream openssl curl; do
+    for package in nginx libnginx-mod-stream openssl curl nghttp2-client; do
         if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
             missing+=("$package")
         fi
@@ -62,29 +81,41 @@ stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
 [[ -f "$stream_module" ]] || { log "missing $stream_module (libnginx-mod-stream)"; exit 1; }
 python="$(python3 -c 'import sys; print(sys.executable)')"   # skips a pyenv shim on every call
 
-# Each terminator holds 2 sockets per idle client connection and the client holds 1: raise
-# the descriptor limit as far as allowed (a container may cap the hard limit) and check it.
+# Each terminator holds 2 descriptors per idle client connection (client side and upstream)
+# plus its own (~115 for tlsgw): raise the soft limit to the hard one (a container may cap it;
+# here it is 20,000) and hold fewer idle connections if even that is too low.
 hard_nofile=$(ulimit -Hn)
 [[ "$hard_nofile" == unlimited ]] && hard_nofile=65536
 nofile=$((hard_nofile < 65536 ? hard_nofile : 65536))
 ulimit -n "$nofile"
-((nofile >= 3 * idle_connections + 256)) || { log "ulimit -n $nofile is too low for $idle_connections idle connections"; exit 1; }
+if ((2 * idle_connections + 150 > nofile)); then
+    idle_connections=$(((nofile - 150) / 2))
+    log "ulimit -n $nofile: holding only $idle_connections idle connections"
+fi
+((idle_connections >= 100)) || { log "ulimit -n $nofile is too low for the idle-connection test"; exit 1; }
 
 # --- Processes: every one started is recorded and stopped on exit, by PID. Background jobs
 # are started with taskset directly (never through a shell function), so $! is the process
 # itself and not a subshell whose death would orphan it.
 tmp="$(mktemp -d /tmp/tlsgw-bench.XXXXXX)"
 pids=()
-cleanup() {
-    local status=$? pid child children
-    for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || continue
-        children=$(pgrep -P "$pid" || true)   # an nginx master's workers, by parent PID
+stop_pid() {  # stop_pid PID: TERM, KILL after 3 s (and its children: an nginx master's workers); forgets PID
+    local pid=$1 p child children kept=()
+    if kill -0 "$pid" 2>/dev/null; then
+        children=$(pgrep -P "$pid" || true)
         kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
         for child in $children; do kill -KILL "$child" 2>/dev/null || true; done
-    done
+    fi
+    wait "$pid" 2>/dev/null || true
+    # Forgotten once reaped, so a later cleanup cannot hit a process that reused the PID.
+    for p in "${pids[@]}"; do [[ "$p" == "$pid" ]] || kept+=("$p"); done
+    pids=("${kept[@]}")
+}
+cleanup() {
+    local status=$? pid all=("${pids[@]}")
+    for pid in "${all[@]}"; do stop_pid "$pid"; done
     if [[ "${BENCH_KEEP:-0}" == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
     exit "$status"
 }
@@ -121,6 +152,17 @@ first_child() {  # first_child PID: an nginx master's worker, waiting for it to 
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+wait_fds() {  # wait_fds PID ge|le N SECONDS: until PID holds >= (or <=) N descriptors; 1 on timeout
+    local deadline=$(($(date +%s) + $4)) n
+    while :; do
+        n=$(fd_count "$1")
+        if [[ $2 == ge ]] && ((n >= $3)); then return 0; fi
+        if [[ $2 == le ]] && ((n <= $3)); then return 0; fi
+        (($(date +%s) < deadline)) || return 1
+        sleep 0.2
+    done
+}
 
 # --- CPU accounting, so each figure says which core limited it.
 # proc_ticks PID: user+system ticks of a process, all threads (/proc/PID/stat fields 14-15,
@@ -196,30 +238,46 @@ else
 fi
 [[ -f "$tlsgw_dll" ]] || { log "no $tlsgw_dll"; exit 1; }
 
-# --- One throw-away ECDSA P-256 CA and leaf, used by both terminators. The chain file is the
-# leaf alone: both send the same bytes, and the clients trust the CA directly.
+# --- One throw-away ECDSA P-256 CA; under it an ECDSA P-256 and an RSA-2048 server leaf and an
+# ECDSA P-256 client leaf (for mTLS). The chain files are the leaf alone: both terminators send
+# the same bytes, and the clients trust the CA directly.
 pki="$tmp/pki"; mkdir -p "$pki"
 (
     cd "$pki"
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
     openssl req -x509 -new -key ca.key -subj "/CN=tlsgw bench CA" -days 2 -out ca.pem \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out leaf.key 2>/dev/null
-    openssl req -new -key leaf.key -subj "/CN=localhost" -out leaf.csr
-    printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-        "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" >leaf.ext
-    openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile leaf.ext -out leaf.pem 2>/dev/null
+    leaf() {  # leaf NAME EKU KEY_ALGORITHM_ARGS...: NAME.key and NAME.pem, CN=localhost, signed by the CA
+        local name=$1 eku=$2; shift 2
+        openssl genpkey "$@" -out "$name.key" 2>/dev/null
+        openssl req -new -key "$name.key" -subj "/CN=localhost" -out "$name.csr"
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+            "extendedKeyUsage=$eku" "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$name.ext"
+        openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile "$name.ext" -out "$name.pem" 2>/dev/null
+    }
+    leaf leaf serverAuth -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+    leaf rsa serverAuth -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+    leaf client clientAuth -algorithm EC -pkeyopt ec_paramgen_curve:P-256
     chmod 600 ./*.key
 )
-ca="$pki/ca.pem"; chain="$pki/leaf.pem"; key="$pki/leaf.key"
-read -r upstream_port nginx_port tlsgw_port <<<"$(free_ports 3)"
+ca="$pki/ca.pem"; client_cert="$pki/client.pem"; client_key="$pki/client.key"
+variants=(ecdsa rsa mtls)   # the three listeners of each side
+declare -A cert=([ecdsa]="$pki/leaf.pem" [rsa]="$pki/rsa.pem" [mtls]="$pki/leaf.pem")
+declare -A key=([ecdsa]="$pki/leaf.key" [rsa]="$pki/rsa.key" [mtls]="$pki/leaf.key")
+read -r upstream_port nginx_ecdsa nginx_rsa nginx_mtls tlsgw_ecdsa tlsgw_rsa tlsgw_mtls <<<"$(free_ports 7)"
+declare -A port=(
+    [nginx,ecdsa]=$nginx_ecdsa [nginx,rsa]=$nginx_rsa [nginx,mtls]=$nginx_mtls
+    [tlsgw,ecdsa]=$tlsgw_ecdsa [tlsgw,rsa]=$tlsgw_rsa [tlsgw,mtls]=$tlsgw_mtls
+)
 
-# --- The shared upstream: plain-HTTP nginx, sendfile, keep-alive, a 256 MiB /big and a tiny
-# /small. Both nginx instances get their own prefix, pid, logs and temp paths, so the system
-# nginx configuration is never read.
+# --- The shared upstream: plain-HTTP nginx, sendfile, keep-alive, a 256 MiB /big, a 1 MiB /1m
+# and a tiny /small. Both nginx instances get their own prefix, pid, logs and temp paths, so
+# the system nginx configuration is never read. nginx counts upstream connections against
+# worker_connections too, so a stream terminator needs 2 per idle client: both get the fd limit.
 up="$tmp/upstream"; mkdir -p "$up/www"
 head -c "$big_bytes" /dev/zero >"$up/www/big"
+head -c "$mib" /dev/zero >"$up/www/1m"
 printf 'ok\n' >"$up/www/small"
 cat >"$up/nginx.conf" <<EOF
 user root;
@@ -228,7 +286,7 @@ daemon off;
 pid $up/nginx.pid;
 error_log $up/error.log warn;
 worker_rlimit_nofile $nofile;
-events { worker_connections 8192; }
+events { worker_connections $nofile; }
 http {
     access_log off;
     default_type application/octet-stream;
@@ -248,7 +306,8 @@ http {
 }
 EOF
 
-# --- nginx as the TLS terminator: stream module, one worker, tickets on, default suites.
+# --- nginx as the TLS terminator: stream module, one worker, tickets on, default suites; the
+# three listeners mirror the three tlsgw processes.
 ng="$tmp/nginx-tls"; mkdir -p "$ng"
 cat >"$ng/nginx.conf" <<EOF
 load_module $stream_module;
@@ -258,15 +317,29 @@ daemon off;
 pid $ng/nginx.pid;
 error_log $ng/error.log warn;
 worker_rlimit_nofile $nofile;
-events { worker_connections 8192; }
+events { worker_connections $nofile; }
 stream {
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets on;
     server {
-        listen 127.0.0.1:$nginx_port ssl;
+        listen 127.0.0.1:${port[nginx,ecdsa]} ssl;
         proxy_pass 127.0.0.1:$upstream_port;
-        ssl_certificate $chain;
-        ssl_certificate_key $key;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        ssl_session_tickets on;
+        ssl_certificate ${cert[ecdsa]};
+        ssl_certificate_key ${key[ecdsa]};
+    }
+    server {
+        listen 127.0.0.1:${port[nginx,rsa]} ssl;
+        proxy_pass 127.0.0.1:$upstream_port;
+        ssl_certificate ${cert[rsa]};
+        ssl_certificate_key ${key[rsa]};
+    }
+    server {
+        listen 127.0.0.1:${port[nginx,mtls]} ssl;
+        proxy_pass 127.0.0.1:$upstream_port;
+        ssl_certificate ${cert[mtls]};
+        ssl_certificate_key ${key[mtls]};
+        ssl_verify_client on;
+        ssl_client_certificate $ca;
     }
 }
 EOF
@@ -275,49 +348,109 @@ for dir in "$up" "$ng"; do
         { cat "$tmp/nginx-t.log" >&2; log "nginx rejected $dir/nginx.conf"; exit 1; }
 done
 
-log "upstream :$upstream_port on CPU $client_cpu; nginx :$nginx_port and tlsgw :$tlsgw_port on CPU $server_cpu"
+# The upstream runs for the whole script; the terminators are restarted for every run, so
+# each run starts from a fresh heap (RSS) and its own warm-up.
+log "upstream :$upstream_port on CPU $client_cpu; nginx :${port[nginx,ecdsa]},${port[nginx,rsa]},${port[nginx,mtls]}" \
+    "and tlsgw :${port[tlsgw,ecdsa]},${port[tlsgw,rsa]},${port[tlsgw,mtls]} (ECDSA, RSA, mTLS) on CPU $server_cpu"
 taskset -c "$client_cpu" nginx -p "$up" -e "$up/error.log" -c "$up/nginx.conf" >"$up/stdout.log" 2>&1 &
 upstream_pid=$!; pids+=("$upstream_pid")
-taskset -c "$server_cpu" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >"$ng/stdout.log" 2>&1 &
-nginx_master=$!; pids+=("$nginx_master")
-tlsgw_log="$tmp/tlsgw.log"
-taskset -c "$server_cpu" dotnet "$tlsgw_dll" edge --listen "127.0.0.1:$tlsgw_port" --cert "$chain" --key "$key" \
-    --upstream "127.0.0.1:$upstream_port" >"$tlsgw_log" 2>&1 &
-tlsgw_pid=$!; pids+=("$tlsgw_pid")
-
 wait_listening "$upstream_port" "$upstream_pid" "upstream nginx" "$up/error.log"
-wait_listening "$nginx_port" "$nginx_master" "nginx (TLS)" "$ng/error.log"
-wait_listening "$tlsgw_port" "$tlsgw_pid" "tlsgw edge" "$tlsgw_log"
 upstream_worker=$(first_child "$upstream_pid")
-nginx_worker=$(first_child "$nginx_master")
 
 sides=(tlsgw nginx)
-declare -A port=([tlsgw]=$tlsgw_port [nginx]=$nginx_port)
-declare -A server_pid=([tlsgw]=$tlsgw_pid [nginx]=$nginx_worker)   # the process holding the connections
-declare -A result reused python_cipher
-on_client() { taskset -c "$client_cpu" "$@"; }
-stime() { taskset -c "$client_cpu" openssl s_time -ciphersuites "$client_suites" "$@"; }
-curl_tls() {  # curl_tls PORT PATH: one HTTPS GET (TLS 1.3, HTTP/1.1), CA verified; "speed size code"
-    on_client curl -s -o /dev/null --http1.1 --tlsv1.3 --tls13-ciphers "$client_suites" --cacert "$ca" \
-        --resolve "localhost:$1:127.0.0.1" -w '%{speed_download} %{size_download} %{http_code}\n' "https://localhost:$1$2"
+declare -A server_pid tlsgw_log   # server_pid[SIDE,VARIANT]: the process holding the connections
+declare -A tlsgw_args=(
+    [ecdsa]="" [rsa]="" [mtls]="--ca $ca --require-client-cert"
+)
+start_terminators() {  # nginx (one worker, three listeners) and three tlsgw processes, all on the server core
+    local variant pid
+    taskset -c "$server_cpu" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >>"$ng/stdout.log" 2>&1 &
+    nginx_master=$!; pids+=("$nginx_master")
+    for variant in "${variants[@]}"; do
+        tlsgw_log[$variant]="$tmp/tlsgw-$variant.run$run.log"
+        # shellcheck disable=SC2086 # tlsgw_args are meant to split
+        taskset -c "$server_cpu" dotnet "$tlsgw_dll" edge --listen "127.0.0.1:${port[tlsgw,$variant]}" \
+            --cert "${cert[$variant]}" --key "${key[$variant]}" ${tlsgw_args[$variant]} \
+            --upstream "127.0.0.1:$upstream_port" >"${tlsgw_log[$variant]}" 2>&1 &
+        pid=$!; pids+=("$pid"); server_pid[tlsgw,$variant]=$pid
+    done
+    for variant in "${variants[@]}"; do
+        wait_listening "${port[nginx,$variant]}" "$nginx_master" "nginx (TLS)" "$ng/error.log"
+        wait_listening "${port[tlsgw,$variant]}" "${server_pid[tlsgw,$variant]}" "tlsgw edge ($variant)" "${tlsgw_log[$variant]}"
+    done
+    nginx_worker=$(first_child "$nginx_master")
+    for variant in "${variants[@]}"; do server_pid[nginx,$variant]=$nginx_worker; done
 }
-check_alive() { alive_or_die "$tlsgw_pid" tlsgw "$tlsgw_log"; alive_or_die "$nginx_worker" "nginx worker" "$ng/error.log"; }
+stop_terminators() {
+    local variant
+    for variant in "${variants[@]}"; do stop_pid "${server_pid[tlsgw,$variant]}"; done
+    stop_pid "$nginx_master"
+}
+check_alive() {
+    local variant
+    for variant in "${variants[@]}"; do
+        alive_or_die "${server_pid[tlsgw,$variant]}" "tlsgw ($variant)" "${tlsgw_log[$variant]}"
+    done
+    alive_or_die "$nginx_worker" "nginx worker" "$ng/error.log"
+}
+
+# result[RUN,SIDE,METRIC]: one figure of one run ("ERR" when its load failed).
+declare -A result
+put() { result[$run,$1,$2]=$3; }   # put SIDE METRIC VALUE, for the current run
+declare -A negotiated python_cipher
+on_client() { taskset -c "$client_cpu" "$@"; }
+curl_tls() {  # curl_tls PORT PATH [CURL_ARGS...]: one HTTPS GET (TLS 1.3, HTTP/1.1), CA verified; "speed size code"
+    local p=$1 path=$2; shift 2
+    on_client curl -s -o /dev/null --max-time 60 --http1.1 --tlsv1.3 --tls13-ciphers "$client_suites" --cacert "$ca" \
+        --resolve "localhost:$p:127.0.0.1" -w '%{speed_download} %{size_download} %{http_code}\n' "$@" "https://localhost:$p$path"
+}
 
 # What each side negotiates with the benchmark's clients (reported with the figures).
-declare -A negotiated
-for side in "${sides[@]}"; do
-    negotiated[$side]=$(openssl s_client -connect "127.0.0.1:${port[$side]}" -tls1_3 -ciphersuites "$client_suites" -brief </dev/null 2>&1 |
-        awk -F': ' '/^Ciphersuite/ {c = $2} /^(Server|Peer) Temp Key/ {g = $2} END {print c ", " g}')
-done
+check_negotiated() {
+    local side variant
+    for side in "${sides[@]}"; do
+        for variant in ecdsa rsa; do
+            negotiated[$side,$variant]=$(timeout 10 openssl s_client -connect "127.0.0.1:${port[$side,$variant]}" -tls1_3 \
+                -ciphersuites "$client_suites" -brief </dev/null 2>&1 |
+                awk -F': ' '/^Ciphersuite/ {c = $2} /^(Server|Peer) Temp Key/ {g = $2} /^(Peer s|S)ignature type/ {s = $2}
+                            END {print c ", " g ", " s}')
+        done
+    done
+}
+
+# mTLS must really be enforced, or its figures would measure plain handshakes: a GET with the
+# client certificate must succeed and one without must not. (nginx logs the refused one as
+# "[crit] SSL_shutdown() failed ... application data after close notify": one line per run.)
+check_mtls() {
+    local side with without
+    for side in "${sides[@]}"; do
+        read -r _ _ with <<<"$(curl_tls "${port[$side,mtls]}" /small --cert "$client_cert" --key "$client_key" || true)"
+        read -r _ _ without <<<"$(curl_tls "${port[$side,mtls]}" /small || true)"
+        if [[ "$with" == 200 && "$without" != 200 ]]; then
+            put "$side" mtls_check ok
+        else
+            put "$side" mtls_check "FAILED (with a client cert: HTTP $with, without: HTTP $without)"
+            log "mTLS on $side is not enforced as expected: with a client cert HTTP $with, without HTTP $without"
+        fi
+    done
+}
 
 # Warm-up, not measured: .NET tiers up its hot paths; both sides fill their caches.
-log "warming up"
-for side in "${sides[@]}"; do
-    stime -connect "127.0.0.1:${port[$side]}" -tls1_3 -new -time 1 >/dev/null 2>&1 || true
-    stime -connect "127.0.0.1:${port[$side]}" -tls1_2 -reuse -time 1 >/dev/null 2>&1 || true
-    curl_tls "${port[$side]}" /big >/dev/null || true
-    on_client "$python" bench/tls_latency.py --port "${port[$side]}" --cafile "$ca" -n 200 --warmup 0 >/dev/null 2>&1 || true
-done
+warm_up() {
+    local side
+    log "warming up"
+    for side in "${sides[@]}"; do
+        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_3 -new -time 1 >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_2 -reuse -time 1 >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,rsa]}" -tls1_3 -new -time 1 >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,mtls]}" -tls1_3 -new -time 1 -cert "$client_cert" -key "$client_key" >/dev/null 2>&1 || true
+        curl_tls "${port[$side,ecdsa]}" /big >/dev/null || true
+        h2load_run "${port[$side,ecdsa]}" /small 8 4000 >/dev/null 2>&1 || true
+        on_client timeout "$load_timeout" "$python" bench/tls_latency.py --port "${port[$side,ecdsa]}" --cafile "$ca" \
+            -n 200 --warmup 0 >/dev/null 2>&1 || true
+    done
+}
+stime() { taskset -c "$client_cpu" openssl s_time -ciphersuites "$client_suites" "$@"; }
 
 # --- 1, 2. Handshakes/s with openssl s_time, a few concurrent clients on the client core
 # (one client idles during each round trip). s_time prints a mark per connection, "r" when
@@ -342,21 +475,30 @@ s_time_run() {  # s_time_run PORT S_TIME_ARGS...: prints "RATE RESUMED_FRACTION 
         END {printf "%.0f %.2f %d\n", n * 1000 / wall_ms, all ? r / all : 0, n}'
     rm -f "$tmp"/stime.*
 }
+handshake_metrics=(hs_new hs_new_rsa hs_new_mtls hs_reuse12 hs_new_get hs_reuse_get)
 declare -A stime_args=(
-    [hs_new]="-tls1_3 -new" [hs_reuse12]="-tls1_2 -reuse"
-    [hs_new_get]="-tls1_3 -new -www /small" [hs_reuse_get]="-tls1_3 -reuse -www /small"
+    [hs_new]="-tls1_3 -new" [hs_new_rsa]="-tls1_3 -new" [hs_new_mtls]="-tls1_3 -new -cert $client_cert -key $client_key"
+    [hs_reuse12]="-tls1_2 -reuse" [hs_new_get]="-tls1_3 -new -www /small" [hs_reuse_get]="-tls1_3 -reuse -www /small"
 )
-for m in hs_new hs_reuse12 hs_new_get hs_reuse_get; do
-    for side in "${sides[@]}"; do
-        log "s_time ${stime_args[$m]}: $side"
-        # shellcheck disable=SC2086 # the arguments are meant to split
-        with_cpu "$side,$m" "${server_pid[$side]}" s_time_run "${port[$side]}" ${stime_args[$m]}
-        read -r rate fraction connections <"$tmp/out"
-        result[$side,$m]=$rate; reused[$side,$m]=$fraction
-        result[$side,${m}_cost]=$(awk -v s="${cpu_s[$side,$m]}" -v n="$connections" 'BEGIN {print n ? sprintf("%.0f", s * 1e6 / n) : "ERR"}')
-        check_alive
+declare -A listener_of=([hs_new_rsa]=rsa [hs_new_mtls]=mtls)   # the rest use the ECDSA listener
+measure_handshakes() {
+    local m side variant rate fraction connections
+    for m in "${handshake_metrics[@]}"; do
+        variant=${listener_of[$m]:-ecdsa}
+        for side in "${sides[@]}"; do
+            log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $side"
+            # shellcheck disable=SC2086 # the arguments are meant to split
+            with_cpu "$run,$side,$m" "${server_pid[$side,$variant]}" s_time_run "${port[$side,$variant]}" ${stime_args[$m]}
+            read -r rate fraction connections <"$tmp/out"
+            put "$side" "$m" "$rate"; put "$side" "reused_$m" "$fraction"
+            put "$side" "${m}_cost" "$(awk -v s="${cpu_s[$run,$side,$m]}" -v n="$connections" 'BEGIN {print n ? sprintf("%.0f", s * 1e6 / n) : "ERR"}')"
+            if [[ $m == hs_new_mtls && "${result[$run,$side,mtls_check]}" != ok ]]; then
+                put "$side" "$m" ERR; put "$side" "${m}_cost" ERR
+            fi
+            check_alive
+        done
     done
-done
+}
 
 # --- 3. MB/s through the terminator: the 256 MiB file over one TLS 1.3 connection, best of 3;
 # a short or non-200 transfer is an error, not a fast one. The upstream alone (plain HTTP,
@@ -373,94 +515,238 @@ best_of_3() {  # best_of_3 CMD...: best MB/s (10^6 bytes/s) of 3 runs of CMD pri
     done
     awk -v b="$best" 'BEGIN {printf "%.1f\n", b / 1e6}'
 }
-for side in "${sides[@]}"; do
-    log "throughput: $side"
-    with_cpu "$side,mbps" "${server_pid[$side]}" best_of_3 curl_tls "${port[$side]}" /big
-    result[$side,mbps]=$(cat "$tmp/out")
-    # Terminator CPU per GB moved: 3 transfers of the file.
-    result[$side,mbps_cost]=$(awk -v s="${cpu_s[$side,mbps]}" -v r="${result[$side,mbps]}" -v b="$big_bytes" \
-        'BEGIN {print r == "ERR" ? "ERR" : sprintf("%.2f", s / (3 * b / 1e9))}')
-    check_alive
-done
-upstream_mbps=$(best_of_3 on_client curl -s -o /dev/null -w '%{speed_download} %{size_download} %{http_code}\n' "http://127.0.0.1:$upstream_port/big")
+measure_single_stream() {
+    local side
+    for side in "${sides[@]}"; do
+        log "throughput, one connection: $side"
+        with_cpu "$run,$side,mbps" "${server_pid[$side,ecdsa]}" best_of_3 curl_tls "${port[$side,ecdsa]}" /big
+        put "$side" mbps "$(cat "$tmp/out")"
+        # Terminator CPU per GB moved: 3 transfers of the file.
+        put "$side" mbps_cost "$(awk -v s="${cpu_s[$run,$side,mbps]}" -v r="${result[$run,$side,mbps]}" -v b="$big_bytes" \
+            'BEGIN {print r == "ERR" ? "ERR" : sprintf("%.2f", s / (3 * b / 1e9))}')"
+        check_alive
+    done
+    put upstream mbps "$(best_of_3 on_client curl -s -o /dev/null --max-time 60 \
+        -w '%{speed_download} %{size_download} %{http_code}\n' "http://127.0.0.1:$upstream_port/big")"
+}
 
-# --- 4. Latency of GET /small: a new connection (full handshake) per request, then many
-# requests on one kept-alive connection (the upstream keeps it alive; both sides just relay).
+# --- 4. h2load over HTTP/1.1 (--h1; neither terminator offers ALPN, so h2load falls back to
+# HTTP/1.1 and says so on stderr) on kept-alive connections, one request in flight on each.
+# 4a: MiB/s of 1 MiB bodies on 16 connections. 4b: request rate and the p50/p99 of "time for
+# request" (send to last byte; connect and handshake excluded) of /small on 32 connections,
+# from h2load's per-request log since its summary has no percentiles.
+h2load_run() {  # h2load_run PORT PATH CLIENTS REQUESTS: h2load's summary on stdout, per-request log in $tmp/h2load.log
+    rm -f "$tmp/h2load.log"
+    on_client timeout "$load_timeout" h2load --h1 --tls13-ciphers "$client_suites" -t 1 -c "$3" -n "$4" \
+        --log-file "$tmp/h2load.log" "https://127.0.0.1:$1$2" 2>>"$tmp/h2load.err"
+}
+h2load_summary() {  # h2load_summary FILE: "SECONDS SUCCEEDED DATA_BYTES" from h2load's output
+    awk '/^finished in / {t = $3; s = t ~ /ms,?$/ ? t * 1e-3 : t ~ /us,?$/ ? t * 1e-6 : t + 0}
+         /^requests: / {ok = $8}
+         /^traffic: / {if (match($0, /\(([0-9]+)\) data/)) {d = substr($0, RSTART + 1, RLENGTH - 7)}}
+         END {printf "%s %d %d\n", s + 0, ok, d}' "$1"
+}
+log_percentiles() {  # log_percentiles FILE N: "P50_MS P99_MS" of column 3 (µs), nearest rank; ERR unless N rows, all 200
+    awk -F'\t' '$2 == 200 {print $3}' "$1" | sort -n | awk -v want="$2" '{v[NR] = $1}
+        END {if (NR != want || NR == 0) {print "ERR ERR"; exit}
+             r50 = int((NR * 50 + 99) / 100); r99 = int((NR * 99 + 99) / 100)
+             printf "%.3f %.3f\n", v[r50] / 1000, v[r99] / 1000}'
+}
+measure_h2load() {
+    local side secs ok bytes p50 p99
+    for side in "${sides[@]}"; do
+        log "h2load, $bulk_requests × 1 MiB on $bulk_clients connections: $side"
+        with_cpu "$run,$side,h2_bulk" "${server_pid[$side,ecdsa]}" h2load_run "${port[$side,ecdsa]}" /1m "$bulk_clients" "$bulk_requests" || true
+        read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
+        if ((ok == bulk_requests && bytes == bulk_requests * mib)); then
+            put "$side" h2_bulk "$(awk -v b="$bytes" -v s="$secs" -v m="$mib" 'BEGIN {printf "%.1f", b / m / s}')"
+            put "$side" h2_bulk_cost "$(awk -v c="${cpu_s[$run,$side,h2_bulk]}" -v b="$bytes" 'BEGIN {printf "%.2f", c / (b / 2^30)}')"
+        else
+            log "h2load /1m on $side: $ok of $bulk_requests succeeded, $bytes bytes"; tail -5 "$tmp/out" >&2
+            put "$side" h2_bulk ERR; put "$side" h2_bulk_cost ERR
+        fi
+        check_alive
+
+        log "h2load, $small_requests × /small on $small_clients connections: $side"
+        with_cpu "$run,$side,h2_small" "${server_pid[$side,ecdsa]}" h2load_run "${port[$side,ecdsa]}" /small "$small_clients" "$small_requests" || true
+        read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
+        read -r p50 p99 <<<"$(log_percentiles "$tmp/h2load.log" "$small_requests")"
+        if ((ok == small_requests)) && [[ $p99 != ERR ]]; then
+            put "$side" h2_small_rps "$(awk -v n="$ok" -v s="$secs" 'BEGIN {printf "%.0f", n / s}')"
+            put "$side" h2_small_p50 "$p50"; put "$side" h2_small_p99 "$p99"
+            # Includes the 32 handshakes: well under 1 µs per request.
+            put "$side" h2_small_cost "$(awk -v c="${cpu_s[$run,$side,h2_small]}" -v n="$ok" 'BEGIN {printf "%.0f", c * 1e6 / n}')"
+        else
+            log "h2load /small on $side: $ok of $small_requests succeeded"; tail -5 "$tmp/out" >&2
+            put "$side" h2_small_rps ERR; put "$side" h2_small_p50 ERR; put "$side" h2_small_p99 ERR; put "$side" h2_small_cost ERR
+        fi
+        check_alive
+    done
+}
+
+# --- 5. Latency of GET /small, one request at a time: a new connection (full handshake) per
+# request, then many requests on one kept-alive connection (the upstream keeps it alive; both
+# sides just relay).
 latency() {  # latency PORT MODE N [--plain]: prints "P50 P99 CIPHER", P50/P99 "ERR" if any request failed
     local p=$1 mode=$2 n=$3 line; shift 3
-    line=$(on_client "$python" bench/tls_latency.py --port "$p" --cafile "$ca" --mode "$mode" -n "$n" --warmup "$latency_warmup" "$@" 2>>"$tmp/latency.err") || true
+    line=$(on_client timeout "$load_timeout" "$python" bench/tls_latency.py --port "$p" --cafile "$ca" --mode "$mode" -n "$n" \
+        --warmup "$latency_warmup" "$@" 2>>"$tmp/latency.err") || true
     awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}}
          END {if (v["errors"] > 0 || v["n"] == 0) print "ERR ERR", v["cipher"]; else print v["p50_ms"], v["p99_ms"], v["cipher"]}' <<<"$line"
 }
-for mode in new keepalive; do
-    n=$latency_new_requests; [[ $mode == keepalive ]] && n=$latency_keepalive_requests
+measure_latency() {
+    local mode n side p50 p99
+    for mode in new keepalive; do
+        n=$latency_new_requests; [[ $mode == keepalive ]] && n=$latency_keepalive_requests
+        for side in "${sides[@]}"; do
+            log "latency ($mode, $n requests): $side"
+            with_cpu "$run,$side,lat_$mode" "${server_pid[$side,ecdsa]}" latency "${port[$side,ecdsa]}" "$mode" "$n"
+            read -r p50 p99 "python_cipher[$side]" <"$tmp/out"
+            put "$side" "p50_$mode" "$p50"; put "$side" "p99_$mode" "$p99"
+            # Terminator CPU per request relayed (warm-up requests included: they were served too).
+            put "$side" "cost_$mode" "$(awk -v s="${cpu_s[$run,$side,lat_$mode]}" -v n=$((n + latency_warmup)) 'BEGIN {printf "%.0f", s * 1e6 / n}')"
+            check_alive
+        done
+    done
+    read -r p50 p99 _ <<<"$(latency "$upstream_port" new "$latency_new_requests" --plain)"
+    put upstream p50_new "$p50"; put upstream p99_new "$p99"
+}
+
+# --- 6. Memory per idle connection: RSS of the process holding the connections (tlsgw; the
+# nginx worker) before, and 2 s after, N finished handshakes that then stay idle — "after"
+# meaning once it also holds the N upstream connections (its descriptor count says so).
+measure_idle() {
+    local side spid before base_fds idle_pid ready=""
     for side in "${sides[@]}"; do
-        log "latency ($mode, $n requests): $side"
-        with_cpu "$side,lat_$mode" "${server_pid[$side]}" latency "${port[$side]}" "$mode" "$n"
-        read -r "result[$side,p50_$mode]" "result[$side,p99_$mode]" "python_cipher[$side]" <"$tmp/out"
-        # Terminator CPU per request relayed (warm-up requests included: they were served too).
-        result[$side,cost_$mode]=$(awk -v s="${cpu_s[$side,lat_$mode]}" -v n=$((n + latency_warmup)) 'BEGIN {printf "%.0f", s * 1e6 / n}')
+        log "idle connections ($idle_connections): $side"
+        spid=${server_pid[$side,ecdsa]}
+        before=$(rss_kib "$spid"); base_fds=$(fd_count "$spid")
+        put "$side" rss_before "$before"
+        taskset -c "$client_cpu" "$python" bench/idle_conns.py --port "${port[$side,ecdsa]}" --cafile "$ca" \
+            -n "$idle_connections" --hold $((idle_ready_timeout + 60)) >"$tmp/idle.out" 2>"$tmp/idle.err" &
+        idle_pid=$!; pids+=("$idle_pid")
+        for _ in $(seq 1 $((idle_ready_timeout * 5))); do
+            ready=$(grep '^ready' "$tmp/idle.out" || true)
+            [[ -n "$ready" ]] && break
+            kill -0 "$idle_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        if [[ "$ready" == "ready ok=$idle_connections failed=0" ]]; then
+            wait_fds "$spid" ge $((base_fds + 2 * idle_connections)) 30 ||
+                log "$side holds $(fd_count "$spid") descriptors, expected $((base_fds + 2 * idle_connections))"
+            sleep 2
+            put "$side" idle_fds "$(fd_count "$spid")"
+            put "$side" kib_idle "$(awk -v a="$(rss_kib "$spid")" -v b="$before" -v n="$idle_connections" 'BEGIN {printf "%.1f", (a - b) / n}')"
+        else
+            log "idle connections to $side did not all open: ${ready:-no 'ready' within ${idle_ready_timeout}s}"; cat "$tmp/idle.err" >&2
+            put "$side" idle_fds "$(fd_count "$spid")"; put "$side" kib_idle ERR
+        fi
+        stop_pid "$idle_pid"
+        # Let the closes settle (both sockets of each connection) before the other side is measured.
+        wait_fds "$spid" le $((base_fds + 50)) 60 || log "$side still holds $(fd_count "$spid") descriptors after the idle test"
         check_alive
     done
-done
-read -r upstream_p50 upstream_p99 _ <<<"$(latency "$upstream_port" new "$latency_new_requests" --plain)"
-
-# --- 5. Memory per idle connection: RSS of the process holding the connections (tlsgw; the
-# nginx worker) before, and 2 s after, N finished handshakes that then stay idle.
-declare -A rss_before
-for side in "${sides[@]}"; do
-    log "idle connections ($idle_connections): $side"
-    spid=${server_pid[$side]}
-    before=$(rss_kib "$spid"); rss_before[$side]=$before
-    taskset -c "$client_cpu" "$python" bench/idle_conns.py --port "${port[$side]}" --cafile "$ca" \
-        -n "$idle_connections" --hold 60 >"$tmp/idle.out" 2>"$tmp/idle.err" &
-    idle_pid=$!; pids+=("$idle_pid")
-    for _ in $(seq 1 300); do
-        grep -q '^ready' "$tmp/idle.out" && break
-        kill -0 "$idle_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if grep -q '^ready ok=[0-9]* failed=0$' "$tmp/idle.out"; then
-        sleep 2
-        result[$side,kib_idle]=$(awk -v a="$(rss_kib "$spid")" -v b="$before" -v n="$idle_connections" 'BEGIN {printf "%.1f", (a - b) / n}')
-    else
-        log "idle connections to $side did not all open: $(cat "$tmp/idle.out")"; cat "$tmp/idle.err" >&2
-        result[$side,kib_idle]=ERR
-    fi
-    kill -TERM "$idle_pid" 2>/dev/null || true
-    wait "$idle_pid" 2>/dev/null || true
-    check_alive
-    sleep 1   # let the closes settle before the other side is measured
-done
-
-# --- Report.
-ratio() {  # ratio A B: A/B to 2 places, or n/a
-    awk -v a="$1" -v b="$2" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'
 }
-metrics=(hs_new hs_new_cost hs_reuse12 hs_reuse12_cost hs_new_get hs_new_get_cost hs_reuse_get hs_reuse_get_cost
-    mbps mbps_cost p50_new p99_new cost_new p50_keepalive p99_keepalive cost_keepalive kib_idle)
+
+# --- The runs.
+for run in $(seq 1 "$runs"); do
+    log "run $run of $runs"
+    start_terminators
+    check_negotiated
+    check_mtls
+    warm_up
+    measure_handshakes
+    measure_single_stream
+    measure_h2load
+    measure_latency
+    measure_idle
+    stop_terminators
+done
+
+# --- Report: the median of each figure over the runs; ratios from the medians.
+values_of() {  # values_of SIDE METRIC: the figure of every run, one a line
+    local r
+    for r in $(seq 1 "$runs"); do echo "${result[$r,$1,$2]:-ERR}"; done
+}
+median() {  # reads figures one a line; prints their median, skipping ERR, plus " (K of N runs)" if some failed
+    awk '/^-?[0-9.]+$/ {v[k++] = $1} {n++}
+         END {
+             if (k == 0) {print "ERR"; exit}
+             for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (v[j] + 0 < v[i] + 0) {t = v[i]; v[i] = v[j]; v[j] = t}
+             if (k % 2) m = v[int(k / 2)]
+             else {a = v[k / 2 - 1]; b = v[k / 2]; d = index(a, ".") ? length(a) - index(a, ".") : 0; m = sprintf("%." d "f", (a + b) / 2)}
+             printf "%s%s\n", m, (k < n ? " (" k " of " n " runs)" : "")
+         }'
+}
+med() { values_of "$1" "$2" | median; }
+across() { values_of "$1" "$2" | paste -sd/ -; }   # across SIDE METRIC: every run's figure, a/b/c
+ratio() {  # ratio A B: A/B to 2 places, or n/a
+    awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN {if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else print "n/a"}'
+}
+metrics=(hs_new hs_new_cost hs_new_rsa hs_new_rsa_cost hs_new_mtls hs_new_mtls_cost
+    hs_reuse12 hs_reuse12_cost hs_new_get hs_new_get_cost hs_reuse_get hs_reuse_get_cost
+    mbps mbps_cost h2_bulk h2_bulk_cost h2_small_rps h2_small_p50 h2_small_p99 h2_small_cost
+    p50_new p99_new cost_new p50_keepalive p99_keepalive cost_keepalive kib_idle)
 declare -A label=(
-    [hs_new]="full handshakes/s, TLS 1.3"
-    [hs_new_cost]="  terminator CPU µs per full handshake, TLS 1.3"
+    [hs_new]="full handshakes/s, TLS 1.3, ECDSA P-256"
+    [hs_new_cost]="  terminator CPU µs per full handshake, ECDSA P-256"
+    [hs_new_rsa]="full handshakes/s, TLS 1.3, RSA-2048"
+    [hs_new_rsa_cost]="  terminator CPU µs per full handshake, RSA-2048"
+    [hs_new_mtls]="full mTLS handshakes/s, TLS 1.3, ECDSA P-256 server and client"
+    [hs_new_mtls_cost]="  terminator CPU µs per full mTLS handshake"
     [hs_reuse12]="resumed handshakes/s, TLS 1.2 ticket"
     [hs_reuse12_cost]="  terminator CPU µs per resumed handshake, TLS 1.2"
     [hs_new_get]="full handshake + GET /small per s, TLS 1.3"
     [hs_new_get_cost]="  terminator CPU µs per full handshake + GET"
     [hs_reuse_get]="resumed handshake + GET /small per s, TLS 1.3 ticket"
     [hs_reuse_get_cost]="  terminator CPU µs per resumed handshake + GET"
-    [mbps]="MB/s through the terminator, 256 MiB GET, TLS 1.3"
+    [mbps]="MB/s through the terminator, 256 MiB GET on one connection, TLS 1.3"
     [mbps_cost]="  terminator CPU s per GB"
+    [h2_bulk]="MiB/s through the terminator, 1 MiB GETs, h2load --h1 -c $bulk_clients kept alive"
+    [h2_bulk_cost]="  terminator CPU s per GiB"
+    [h2_small_rps]="GET /small per s, h2load --h1 -c $small_clients kept alive"
+    [h2_small_p50]="p50 ms, GET /small, h2load --h1 -c $small_clients kept alive"
+    [h2_small_p99]="p99 ms, GET /small, h2load --h1 -c $small_clients kept alive"
+    [h2_small_cost]="  terminator CPU µs per request, h2load -c $small_clients"
     [p50_new]="p50 ms, GET /small, new TLS 1.3 connection each"
     [p99_new]="p99 ms, GET /small, new TLS 1.3 connection each"
     [cost_new]="  terminator CPU µs per request on a new connection"
     [p50_keepalive]="p50 ms, GET /small, one kept-alive TLS connection"
     [p99_keepalive]="p99 ms, GET /small, one kept-alive TLS connection"
     [cost_keepalive]="  terminator CPU µs per request on the kept-alive connection"
-    [kib_idle]="KiB RSS per idle TLS connection"
+    [kib_idle]="KiB RSS per idle TLS connection, $idle_connections idle"
 )
-better() { case $1 in hs_new | hs_reuse12 | hs_new_get | hs_reuse_get | mbps) echo higher ;; *) echo lower ;; esac; }
-cpu_loads=(hs_new hs_reuse12 hs_new_get hs_reuse_get mbps lat_new lat_keepalive)
+better() { case $1 in hs_new | hs_new_rsa | hs_new_mtls | hs_reuse12 | hs_new_get | hs_reuse_get | mbps | h2_bulk | h2_small_rps) echo higher ;; *) echo lower ;; esac; }
+cpu_loads=(hs_new hs_new_rsa hs_new_mtls hs_reuse12 hs_new_get hs_reuse_get mbps h2_bulk h2_small lat_new lat_keepalive)
+cpu_cells() {  # cpu_cells SIDE LOAD: the CPU row, each number the median over runs; "bound by" of every run if they differ
+    local r
+    for r in $(seq 1 "$runs"); do echo "${cpu_row[$r,$1,$2]:-}"; done | awk -F' [|] ' '
+        BEGIN {k = 0}
+        NF >= 8 {for (i = 1; i <= 7; i++) v[i, k] = $i; if (!($8 in seen)) {seen[$8] = 1; bound = bound (bound == "" ? "" : " / ") $8}; k++}
+        END {
+            if (k == 0) {print "n/a | | | | | | | "; exit}
+            for (i = 1; i <= 7; i++) {
+                for (a = 0; a < k; a++) w[a] = v[i, a]
+                for (a = 0; a < k; a++) for (b = a + 1; b < k; b++) if (w[b] + 0 < w[a] + 0) {t = w[a]; w[a] = w[b]; w[b] = t}
+                printf "%s | ", (k % 2 ? w[int(k / 2)] : sprintf("%.0f", (w[k / 2 - 1] + w[k / 2]) / 2))
+            }
+            print bound
+        }'
+}
+log_summary() {  # log_summary FILE...: lines, lines with fail/error/exception/warn, and the first 3 distinct such messages
+    local all bad
+    all=$(cat "$@" 2>/dev/null | wc -l)
+    bad=$(cat "$@" 2>/dev/null | grep -iE 'fail|error|exception|warn' || true)
+    printf '%s lines, %s with fail/error/exception/warn' "$all" "$(grep -c . <<<"$bad" || true)"
+    if [[ -n "$bad" ]]; then   # without timestamps, so repeats collapse; "|" would break the table
+        printf '; first: %s' "$(sed -E 's/^[0-9TZ:.-]+ //' <<<"$bad" | cut -c1-160 | awk '!seen[$0]++' | head -3 |
+            awk '{gsub(/[|]/, "/"); printf "%s%s", (NR > 1 ? " ¦ " : ""), $0}')"
+    fi
+}
+kib_as_mib() { awk -v k="${1%% *}" 'BEGIN {if (k ~ /^[0-9.]+$/) printf "%.0f", k / 1024; else print k}'; }
 
+median_note=""; runs_note=""
+if ((runs > 1)); then median_note=", median of the runs"; runs_note=" (a/b/c: one figure per run)"; fi
 report="$tmp/report.md"
 {
     echo "# tlsgw edge vs nginx stream — $(date -u '+%Y-%m-%d %H:%M:%SZ')"
@@ -471,20 +757,28 @@ report="$tmp/report.md"
         none) built="prebuilt artifacts/tlsgw, $(date -u -r "$tlsgw_dll" '+%H:%M:%SZ')" ;;
     esac
     echo "commit $(git -C "$repo" rev-parse --short HEAD) ($built); $(openssl version); $(nginx -v 2>&1 | sed 's/^nginx version: //');" \
-        ".NET $(dotnet --version 2>/dev/null); CPU $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) × $(nproc)"
+        "$(h2load --version 2>/dev/null | head -1); .NET $(dotnet --version 2>/dev/null); CPU $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) × $(nproc)"
     echo
-    echo "Terminator on CPU $server_cpu; load generators and the shared plaintext upstream on CPU $client_cpu." \
-        "Negotiated with the browser suite order of s_time, curl and s_client: tlsgw ${negotiated[tlsgw]}; nginx ${negotiated[nginx]}." \
-        "The Python latency client offers OpenSSL's order (AES-256 first) and got: tlsgw ${python_cipher[tlsgw]}; nginx ${python_cipher[nginx]}."
+    if ((runs > 1)); then
+        echo "Each figure is the median of $runs runs (terminators restarted for each); ratios are of the medians."
+    else
+        echo "One run (BENCH_RUNS=3 gives medians of three)."
+    fi
+    echo "Terminators on CPU $server_cpu; load generators and the shared plaintext upstream on CPU $client_cpu." \
+        "Negotiated with the browser suite order of s_time, curl, h2load and s_client: tlsgw ${negotiated[tlsgw,ecdsa]} (RSA listener: ${negotiated[tlsgw,rsa]});" \
+        "nginx ${negotiated[nginx,ecdsa]} (RSA listener: ${negotiated[nginx,rsa]})." \
+        "The Python latency client offers OpenSSL's order (AES-256 first) and got: tlsgw ${python_cipher[tlsgw]}; nginx ${python_cipher[nginx]}." \
+        "tlsgw accepts at most 10,000 connections per listener, so the idle test holds $idle_connections on each side, not 10,000."
     echo
     echo "| metric | tlsgw | nginx | ratio (tlsgw/nginx) |"
     echo "| --- | ---: | ---: | ---: |"
     for m in "${metrics[@]}"; do
-        echo "| ${label[$m]} ($(better "$m") is better) | ${result[tlsgw,$m]} | ${result[nginx,$m]} | $(ratio "${result[tlsgw,$m]}" "${result[nginx,$m]}") |"
+        a=$(med tlsgw "$m"); b=$(med nginx "$m")
+        echo "| ${label[$m]} ($(better "$m") is better) | $a | $b | $(ratio "$a" "$b") |"
     done
     echo
-    echo "CPU during each load, % of wall time: on CPU $server_cpu the terminator running, its threads runnable but waiting for" \
-        "the CPU (summed over threads), and everything else (the idle terminator, other jobs); on CPU $client_cpu the load generators," \
+    echo "CPU during each load, % of wall time$median_note: on CPU $server_cpu the terminator running, its threads runnable but waiting for" \
+        "the CPU (summed over threads), and everything else (the idle terminators, other jobs); on CPU $client_cpu the load generators," \
         "the upstream, other jobs (busy minus ours) and the total busy. Bound by: the terminator running >= 85% (server), or CPU $server_cpu" \
         ">= 85% busy while the terminator waited >= 10% (server core shared with other jobs), else CPU $client_cpu >= 85% busy" \
         "(client core). Where the client core or other jobs did, the rate ratio says little and the terminator" \
@@ -493,17 +787,24 @@ report="$tmp/report.md"
     echo "| load | side | terminator | terminator waiting | CPU $server_cpu other | load gen | upstream | CPU $client_cpu other | CPU $client_cpu busy | bound by |"
     echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     for k in "${cpu_loads[@]}"; do
-        for side in "${sides[@]}"; do echo "| $k | $side | ${cpu_row[$side,$k]} |"; done
+        for side in "${sides[@]}"; do echo "| $k | $side | $(cpu_cells "$side" "$k") |"; done
     done
     echo
-    echo "Checks:"
-    echo "- share of s_time connections resumed, tlsgw / nginx: TLS 1.3 -new ${reused[tlsgw,hs_new]} / ${reused[nginx,hs_new]}," \
-        "TLS 1.2 -reuse ${reused[tlsgw,hs_reuse12]} / ${reused[nginx,hs_reuse12]}," \
-        "TLS 1.3 -reuse -www ${reused[tlsgw,hs_reuse_get]} / ${reused[nginx,hs_reuse_get]}; $stime_clients concurrent s_time clients × ${load_seconds}s."
-    echo "- upstream alone (plain HTTP, client core): $upstream_mbps MB/s for /big; p50/p99 $upstream_p50/$upstream_p99 ms for /small on new connections."
-    echo "- RSS before the idle test: tlsgw $((rss_before[tlsgw] / 1024)) MiB, nginx worker $((rss_before[nginx] / 1024)) MiB."
-    echo "- tlsgw log: $(grep -c '' "$tlsgw_log") lines, $(grep -ciE 'fail|error|exception|warn' "$tlsgw_log" || true) with fail/error/exception/warn;" \
-        "nginx error log: $(grep -c '' "$ng/error.log" || true) lines; latency client error lines: $(cat "$tmp/latency.err" 2>/dev/null | wc -l)."
+    echo "Checks$runs_note:"
+    echo "- share of s_time connections resumed, tlsgw / nginx: TLS 1.3 -new ECDSA $(across tlsgw reused_hs_new) / $(across nginx reused_hs_new)," \
+        "RSA $(across tlsgw reused_hs_new_rsa) / $(across nginx reused_hs_new_rsa), mTLS $(across tlsgw reused_hs_new_mtls) / $(across nginx reused_hs_new_mtls)," \
+        "TLS 1.2 -reuse $(across tlsgw reused_hs_reuse12) / $(across nginx reused_hs_reuse12)," \
+        "TLS 1.3 -reuse -www $(across tlsgw reused_hs_reuse_get) / $(across nginx reused_hs_reuse_get); $stime_clients concurrent s_time clients × ${load_seconds}s."
+    echo "- mTLS enforced (GET with the client certificate succeeds, without it fails): tlsgw $(across tlsgw mtls_check), nginx $(across nginx mtls_check)."
+    echo "- upstream alone (plain HTTP, client core): $(med upstream mbps) MB/s for /big; p50/p99 $(med upstream p50_new)/$(med upstream p99_new) ms for /small on new connections."
+    echo "- RSS before the idle test: tlsgw $(kib_as_mib "$(med tlsgw rss_before)") MiB, nginx worker $(kib_as_mib "$(med nginx rss_before)") MiB" \
+        "(nginx allocates and touches its connection and event arrays for worker_connections = $nofile at start, so they are in its RSS before, not in the per-connection figure)." \
+        "Descriptors held at the RSS reading: tlsgw $(across tlsgw idle_fds), nginx $(across nginx idle_fds) (2 per connection expected)."
+    echo "- tlsgw logs (ECDSA): $(log_summary "$tmp"/tlsgw-ecdsa.run*.log)."
+    echo "- tlsgw logs (RSA): $(log_summary "$tmp"/tlsgw-rsa.run*.log)."
+    echo "- tlsgw logs (mTLS): $(log_summary "$tmp"/tlsgw-mtls.run*.log)."
+    echo "- nginx error log (the refused GET of the mTLS check leaves one [crit] SSL_shutdown() line per run): $(log_summary "$ng/error.log"); latency client error lines: $(cat "$tmp/latency.err" 2>/dev/null | wc -l);" \
+        "h2load stderr lines other than its HTTP/1.1 fallback notice: $(grep -cvE 'No protocol negotiated|Falling back to HTTP/1.1' "$tmp/h2load.err" 2>/dev/null || true)."
     echo "- run time: $(($(date +%s) - started_at)) s, build included."
 } >"$report"
 

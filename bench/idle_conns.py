@@ -4,9 +4,11 @@ holds them all idle so the caller can read the terminator's RSS.
 
 Prints "ready ok=N failed=F" on stdout once every connection is up, then sleeps until killed
 or until --hold seconds pass (a bound, so a forgotten run cannot linger). The caller needs
-`ulimit -n` above N (this process holds N sockets; the terminator holds 2N).
+`ulimit -n` above 2N + a little for the terminator (it holds N client and N upstream
+sockets); this process raises its own soft limit to the hard one, since it holds N.
 """
 import argparse
+import resource
 import socket
 import ssl
 import sys
@@ -20,6 +22,21 @@ def main():
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--hold", type=float, default=30.0, help="seconds to hold, at most")
     args = parser.parse_args()
+
+    # The soft descriptor limit is often 1024 while the hard one allows more: take what the
+    # hard limit allows, and say so up front if it is not enough for N sockets.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # An "unlimited" hard limit still cannot be the soft one (the kernel caps it at nr_open).
+    target = max(soft, args.n + 64) if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as e:
+            print(f"idle_conns: cannot raise the descriptor limit to {target}: {e}", file=sys.stderr)
+    if soft != resource.RLIM_INFINITY and soft < args.n + 32:
+        print(f"idle_conns: descriptor limit {soft} is too low for {args.n} connections", file=sys.stderr)
+        return 2
 
     context = ssl.create_default_context(cafile=args.cafile)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
