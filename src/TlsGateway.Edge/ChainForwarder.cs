@@ -11,9 +11,11 @@ namespace TlsGateway.Edge;
 /// back. Each direction moves one buffer at a time and waits for the other side to take it, so
 /// memory per connection is bounded and a slow side slows its sender (backpressure). A FIN in one
 /// direction is passed on as a half-close; the connection ends when both directions have ended,
-/// or when it stays silent past the idle timeout. Optionally the upstream first gets a PROXY v2
-/// header with the client's address and TLS facts (in plaintext, before any upstream TLS, as
-/// haproxy's send-proxy does), and optionally the edge speaks TLS or mutual TLS to the upstream.
+/// or when it stays silent past the idle timeout. An idle connection holds no buffer: each
+/// direction waits for readable data first and rents its buffer only for the copy (memory per
+/// idle connection is what an edge with many clients pays). Optionally the upstream first gets a
+/// PROXY v2 header with the client's address and TLS facts (in plaintext, before any upstream TLS,
+/// as haproxy's send-proxy does), and optionally the edge speaks TLS or mutual TLS to the upstream.
 /// </summary>
 public sealed class ChainForwarder
 {
@@ -122,11 +124,13 @@ public sealed class ChainForwarder
 
     private static async Task ClientToUpstreamAsync(TlsSession session, UpstreamLink upstream, IdleTracker idle)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                await session.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int n = await session.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
                 idle.Touch();
                 if (n == 0)
@@ -136,6 +140,8 @@ public sealed class ChainForwarder
                 }
 
                 await upstream.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
         }
         catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
@@ -146,17 +152,22 @@ public sealed class ChainForwarder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
     private static async Task UpstreamToClientAsync(UpstreamLink upstream, TlsSession session, IdleTracker idle)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                await upstream.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int n = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
                 idle.Touch();
                 if (n == 0)
@@ -166,6 +177,8 @@ public sealed class ChainForwarder
                 }
 
                 await session.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
         }
         catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
@@ -175,7 +188,10 @@ public sealed class ChainForwarder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 }

@@ -5,6 +5,9 @@ namespace TlsGateway.Edge;
 /// <summary>Plaintext TCP to the upstream.</summary>
 public sealed class PlainUpstreamLink(Socket socket) : UpstreamLink
 {
+    public override async ValueTask WaitToReadAsync(CancellationToken cancellationToken) =>
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 

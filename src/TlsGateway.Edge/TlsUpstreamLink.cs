@@ -7,6 +7,8 @@ public sealed class TlsUpstreamLink(TlsSession session) : UpstreamLink
 {
     public TlsSession Session => session;
 
+    public override ValueTask WaitToReadAsync(CancellationToken cancellationToken) => session.WaitToReadAsync(cancellationToken);
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => session.ReadAsync(buffer, cancellationToken);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => session.WriteAsync(data, cancellationToken);

@@ -3,6 +3,9 @@ namespace TlsGateway.Edge;
 /// <summary>The forwarder's side toward an upstream: a plain socket, or a TLS session over one.</summary>
 public abstract class UpstreamLink : IAsyncDisposable
 {
+    /// <summary>Completes when a read may make progress, without holding a buffer (see TlsSession.WaitToReadAsync).</summary>
+    public abstract ValueTask WaitToReadAsync(CancellationToken cancellationToken);
+
     public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);

@@ -23,6 +23,7 @@ public sealed class TlsSession : IAsyncDisposable
     private readonly Queue<(byte[] Buffer, int Length)> _outbox = new();
     private bool _plaintextMayBePending;
     private bool _receivedEnd;
+    private bool _readable;
     private int _disposed;
 
     public TlsSession(Socket socket, TlsConnection connection)
@@ -107,6 +108,22 @@ public sealed class TlsSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes when a read may make progress (bytes arrived, plaintext is pending, or the stream
+    /// ended), without holding a buffer: callers that keep many idle connections rent their read
+    /// buffer only after this, so an idle connection holds no buffer at all.
+    /// </summary>
+    public async ValueTask WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (_plaintextMayBePending || _receivedEnd || _readable)
+        {
+            return;
+        }
+
+        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        _readable = true;
+    }
+
     /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -126,7 +143,12 @@ public sealed class TlsSession : IAsyncDisposable
                 return 0;
             }
 
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (!_readable)
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+
+            _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
             {
