@@ -125,13 +125,20 @@ public sealed class ChainForwarder
     private static async Task ClientToUpstreamAsync(TlsSession session, UpstreamLink upstream, IdleTracker idle)
     {
         byte[]? buffer = null;
+        bool busy = false;
         try
         {
             while (true)
             {
-                await session.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                // While data streams (the last read filled the buffer) skip the wait: it would cost a syscall per read.
+                if (!busy)
+                {
+                    await session.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                }
+
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int n = await session.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                busy = n == buffer.Length;
                 idle.Touch();
                 if (n == 0)
                 {
@@ -162,13 +169,19 @@ public sealed class ChainForwarder
     private static async Task UpstreamToClientAsync(UpstreamLink upstream, TlsSession session, IdleTracker idle)
     {
         byte[]? buffer = null;
+        bool busy = false;
         try
         {
             while (true)
             {
-                await upstream.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                if (!busy)
+                {
+                    await upstream.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                }
+
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 int n = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                busy = n == buffer.Length;
                 idle.Touch();
                 if (n == 0)
                 {
