@@ -1,5 +1,6 @@
 #include "pal_ocsp.h"
 #include "pal_ctx.h"
+#include "pal_ctx_data.h"
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -124,7 +125,100 @@ done:
     return ok;
 }
 
-// Staples live in the context's TlsGwCtxData (pal_ctx.c); these helpers take its lock.
+// OpenSSL asks, after choosing the certificate, what to staple (client sent status_request).
+static int StatusCallback(SSL* ssl, void* arg)
+{
+    (void)arg;
+    TlsGwCtxData* data = TlsGwCtxData_Get(SSL_get_SSL_CTX(ssl));
+    X509* served = SSL_get_certificate(ssl);
+    if (data == NULL || served == NULL || !CRYPTO_THREAD_read_lock(data->stapleLock))
+    {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+
+    uint8_t* copy = NULL;
+    int32_t length = 0;
+    for (int i = 0; i < TLSGW_MAX_STAPLES; i++)
+    {
+        if (data->staples[i].leaf == served && data->staples[i].length > 0)
+        {
+            copy = OPENSSL_memdup(data->staples[i].response, (size_t)data->staples[i].length);
+            length = data->staples[i].length;
+            break;
+        }
+    }
+
+    CRYPTO_THREAD_unlock(data->stapleLock);
+    // OpenSSL takes ownership of the copy and frees it with OPENSSL_free.
+    if (copy == NULL || !SSL_set_tlsext_status_ocsp_resp(ssl, copy, length))
+    {
+        OPENSSL_free(copy);
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int32_t TlsGwCtxData_SetStaple(SSL_CTX* ctx, X509* leaf, const uint8_t* response, int32_t length)
+{
+    TlsGwCtxData* data = TlsGwCtxData_Get(ctx);
+    uint8_t* copy = NULL;
+    if (data == NULL || (length > 0 && (copy = (uint8_t*)malloc((size_t)length)) == NULL))
+    {
+        return 0;
+    }
+
+    if (length > 0)
+    {
+        memcpy(copy, response, (size_t)length);
+    }
+
+    if (!CRYPTO_THREAD_write_lock(data->stapleLock))
+    {
+        free(copy);
+        return 0;
+    }
+
+    int slot = -1;
+    for (int i = 0; i < TLSGW_MAX_STAPLES && slot < 0; i++)
+    {
+        if (data->staples[i].leaf == leaf)
+        {
+            slot = i;
+        }
+    }
+
+    for (int i = 0; i < TLSGW_MAX_STAPLES && slot < 0; i++)
+    {
+        if (data->staples[i].leaf == NULL)
+        {
+            slot = i;
+            X509_up_ref(leaf);
+            data->staples[i].leaf = leaf;
+        }
+    }
+
+    int32_t ok = 0;
+    if (slot >= 0)
+    {
+        free(data->staples[slot].response);
+        data->staples[slot].response = copy;
+        data->staples[slot].length = length;
+        copy = NULL;
+        ok = 1;
+    }
+
+    CRYPTO_THREAD_unlock(data->stapleLock);
+    free(copy);
+    if (ok)
+    {
+        SSL_CTX_set_tlsext_status_cb(ctx, StatusCallback);
+    }
+
+    return ok;
+}
+
+// Staples live in the context's TlsGwCtxData (pal_ctx_data.h) behind its staple lock.
 int32_t TlsGwNative_SslCtxSetOcspStaple(SSL_CTX* ctx, STACK_OF(X509)* chain, const uint8_t* response, int32_t length)
 {
     ERR_clear_error();

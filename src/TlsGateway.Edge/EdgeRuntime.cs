@@ -12,7 +12,7 @@ namespace TlsGateway.Edge;
 /// anything fails, nothing changes and the old config keeps serving. Established connections
 /// finish under the snapshot they started with.
 /// </summary>
-public sealed class EdgeRuntime : IAsyncDisposable
+public sealed partial class EdgeRuntime : IAsyncDisposable
 {
     // One client for every OCSP responder: connection reuse, no socket exhaustion.
     private static readonly HttpClient s_http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
@@ -365,52 +365,6 @@ public sealed class EdgeRuntime : IAsyncDisposable
             await running.Listener.DisposeAsync().ConfigureAwait(false);
             await running.Idle.DisposeAsync().ConfigureAwait(false);
             running.Tickets.Dispose();
-        }
-    }
-
-    private sealed record RunningListener(ListenerConfig Config, TlsListener Listener, IReadOnlyDictionary<string, ChainForwarder> Chains,
-        TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation, OcspStapler? Stapler);
-
-    // A listener's new binding, built but not yet in service.
-    private sealed class StagedListener(ListenerConfig config, RunningListener? existing, TicketKeyRing ring, bool newRing, IdleSweeper idle)
-    {
-        public ListenerConfig Config { get; } = config;
-
-        public RunningListener? Existing { get; } = existing;
-
-        public TicketKeyRing Ring { get; } = ring;
-
-        public bool NewRing { get; } = newRing;
-
-        public IdleSweeper Idle { get; } = idle;
-
-        public ListenerBinding Binding { get; set; } = null!;
-
-        public IReadOnlyDictionary<string, ChainForwarder> Chains { get; set; } = null!;
-
-        public TlsListener? NewListener { get; set; }
-
-        public OcspStapler? Stapler { get; set; }
-
-        // Undoes a stage that will not go into service; shared parts of a running listener are left alone.
-        public void Release()
-        {
-            Stapler?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Binding?.Context.Dispose();
-            if (NewListener is not null)
-            {
-                NewListener.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-
-            if (Existing is null)
-            {
-                Idle.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-
-            if (NewRing)
-            {
-                Ring.Dispose();
-            }
         }
     }
 }

@@ -1,0 +1,55 @@
+using TlsGateway.Edge.Config;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge;
+
+// The runtime's bookkeeping: what is in service per listener, and what a reload has built but
+// not yet put in service.
+public sealed partial class EdgeRuntime
+{
+    private sealed record RunningListener(ListenerConfig Config, TlsListener Listener, IReadOnlyDictionary<string, ChainForwarder> Chains,
+        TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation, OcspStapler? Stapler);
+
+    // A listener's new binding, built but not yet in service.
+    private sealed class StagedListener(ListenerConfig config, RunningListener? existing, TicketKeyRing ring, bool newRing, IdleSweeper idle)
+    {
+        public ListenerConfig Config { get; } = config;
+
+        public RunningListener? Existing { get; } = existing;
+
+        public TicketKeyRing Ring { get; } = ring;
+
+        public bool NewRing { get; } = newRing;
+
+        public IdleSweeper Idle { get; } = idle;
+
+        public ListenerBinding Binding { get; set; } = null!;
+
+        public IReadOnlyDictionary<string, ChainForwarder> Chains { get; set; } = null!;
+
+        public TlsListener? NewListener { get; set; }
+
+        public OcspStapler? Stapler { get; set; }
+
+        // Undoes a stage that will not go into service; shared parts of a running listener are left alone.
+        public void Release()
+        {
+            Stapler?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Binding?.Context.Dispose();
+            if (NewListener is not null)
+            {
+                NewListener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (Existing is null)
+            {
+                Idle.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (NewRing)
+            {
+                Ring.Dispose();
+            }
+        }
+    }
+}
