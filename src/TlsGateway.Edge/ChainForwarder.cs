@@ -40,6 +40,9 @@ public sealed class ChainForwarder
         _logger = logger;
     }
 
+    /// <summary>Releases the upstream TLS client context; called when the binding using this forwarder is released.</summary>
+    public void ReleaseUpstreamTls() => _tls?.Context.Dispose();
+
     /// <summary>Sessions closed because the TLS handshake with the upstream failed.</summary>
     public long UpstreamTlsFailures => Interlocked.Read(ref _upstreamTlsFailures);
 

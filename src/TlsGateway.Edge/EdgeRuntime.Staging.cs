@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using TlsGateway.Edge.Config;
 using TlsGateway.Tls;
 
@@ -31,9 +32,34 @@ public sealed partial class EdgeRuntime
 
         public OcspStapler? Stapler { get; set; }
 
+        /// <summary>Keys read from the ticket key file for a ring already in service, installed at commit.</summary>
+        public byte[]? PendingKeys { get; set; }
+
+        public void CommitPendingKeys()
+        {
+            if (PendingKeys is { } keys)
+            {
+                try
+                {
+                    TicketKeyFile.Install(Ring, keys);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(keys);
+                    PendingKeys = null;
+                }
+            }
+        }
+
         // Undoes a stage that will not go into service; shared parts of a running listener are left alone.
         public void Release()
         {
+            if (PendingKeys is not null)
+            {
+                CryptographicOperations.ZeroMemory(PendingKeys);
+                PendingKeys = null;
+            }
+
             Stapler?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Binding?.Context.Dispose();
             if (NewListener is not null)

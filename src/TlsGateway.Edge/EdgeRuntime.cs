@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
@@ -95,6 +96,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 item.Stapler?.Start();
                 if (item.Existing is { } running)
                 {
+                    item.CommitPendingKeys();
                     running.Listener.Binding = item.Binding;
                     if (running.Stapler is { } previous)
                     {
@@ -139,7 +141,23 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         {
             if (listener.SessionTickets.KeysFile is { } file)
             {
-                TicketKeyFile.LoadInto(ring, file);
+                // A ring in service gets the new keys only when the whole reload commits.
+                byte[] keys = TicketKeyFile.Read(file);
+                if (staged.NewRing)
+                {
+                    try
+                    {
+                        TicketKeyFile.Install(ring, keys);
+                    }
+                    finally
+                    {
+                        CryptographicOperations.ZeroMemory(keys);
+                    }
+                }
+                else
+                {
+                    staged.PendingKeys = keys;
+                }
             }
 
             (staged.Binding, staged.Chains, staged.Stapler) = BuildBinding(listener, ring, idle);
@@ -165,7 +183,20 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
     // Local keys rotate on a timer; keys from a file change when the file is reloaded.
     private Timer? StartRotation(ListenerConfig listener, TicketKeyRing ring) => listener.SessionTickets.KeysFile is not null
         ? null
-        : new Timer(_ => ring.Rotate(keep: 2), null, listener.SessionTickets.RotateEvery, listener.SessionTickets.RotateEvery);
+        : new Timer(_ => RotateQuietly(ring), null, listener.SessionTickets.RotateEvery, listener.SessionTickets.RotateEvery);
+
+    // A timer callback must never throw: an exception there would end the process.
+    private void RotateQuietly(TicketKeyRing ring)
+    {
+        try
+        {
+            ring.Rotate(keep: 2);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Session ticket key rotation failed; the previous keys stay in use");
+        }
+    }
 
     private (ListenerBinding, IReadOnlyDictionary<string, ChainForwarder>, OcspStapler?) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
     {
@@ -233,7 +264,17 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
             Task Handler(TlsSession session, CancellationToken token) => chains[session.Connection.ServerEntry!.Name].ForwardAsync(session, token);
             OcspStapler? stapler = stapled.Count == 0 ? null : new OcspStapler(context, stapled, s_http, _loggers.CreateLogger<OcspStapler>());
             built = true;
-            return (new ListenerBinding(context, Handler, listener.Limits), chains, stapler);
+            // Released once the binding is retired and its last connection has ended.
+            void Release()
+            {
+                context.Dispose();
+                foreach (ChainForwarder forwarder in chains.Values)
+                {
+                    forwarder.ReleaseUpstreamTls();
+                }
+            }
+
+            return (new ListenerBinding(context, Handler, listener.Limits, Release), chains, stapler);
         }
         finally
         {

@@ -7,5 +7,51 @@ namespace TlsGateway.Edge;
 /// What a listener does with new connections: the TLS snapshot, the handler for established
 /// sessions, and the limits. Swapped as one reference on reload; each connection keeps the
 /// binding it was accepted under, so its handler always matches its TLS context.
+/// A binding counts the connections using it; once it is retired (replaced or its listener
+/// stopped) and the last of them ends, <paramref name="onRetired"/> releases what it owns
+/// (TLS contexts, upstream client contexts) — never while a handshake could still use them.
 /// </summary>
-public sealed record ListenerBinding(TlsServerContext Context, Func<TlsSession, CancellationToken, Task> Handler, LimitsConfig Limits);
+public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, LimitsConfig limits,
+    Action? onRetired = null)
+{
+    private int _active;
+    private int _retired;
+    private int _released;
+
+    public TlsServerContext Context { get; } = context;
+
+    public Func<TlsSession, CancellationToken, Task> Handler { get; } = handler;
+
+    public LimitsConfig Limits { get; } = limits;
+
+    /// <summary>The same handler and limits over another TLS snapshot (the previous one's release is not carried over).</summary>
+    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits);
+
+    // Called by the listener under its binding lock, so a retire cannot slip between read and enter.
+    internal void Enter() => Interlocked.Increment(ref _active);
+
+    internal void Exit()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _retired) == 1)
+        {
+            Release();
+        }
+    }
+
+    internal void Retire()
+    {
+        Volatile.Write(ref _retired, 1);
+        if (Volatile.Read(ref _active) == 0)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            onRetired?.Invoke();
+        }
+    }
+}

@@ -64,12 +64,23 @@ public sealed class OcspStapler : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait;
-            (byte[]? response, OcspResponseInfo? info, string? problem) = await ObtainAsync(target, cancellationToken).ConfigureAwait(false);
+            byte[]? response;
+            OcspResponseInfo? info;
+            string? problem;
+            try
+            {
+                (response, info, problem) = await ObtainAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong, the loop must survive: a dead loop would staple one response forever.
+                (response, info, problem) = (null, null, e.Message);
+            }
+
             long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            if (info is { Status: OcspCertificateStatus.Good } good)
+            if (info is { Status: OcspCertificateStatus.Good } good && TrySetStaple(target, response))
             {
                 bool wasMissing = validUntil <= now;
-                _context.SetOcspStaple(target.Entry, target.Certificate, response);
                 Interlocked.Increment(ref _stapled);
                 if (wasMissing)
                 {
@@ -88,7 +99,7 @@ public sealed class OcspStapler : IAsyncDisposable
                 if (validUntil > 0 && validUntil <= now)
                 {
                     // The last good response has expired: stop stapling it rather than staple a stale one.
-                    _context.SetOcspStaple(target.Entry, target.Certificate, ReadOnlySpan<byte>.Empty);
+                    TrySetStaple(target, null);
                     validUntil = 0;
                     Interlocked.Increment(ref _missing);
                 }
@@ -110,6 +121,20 @@ public sealed class OcspStapler : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    private bool TrySetStaple(OcspTarget target, byte[]? response)
+    {
+        try
+        {
+            _context.SetOcspStaple(target.Entry, target.Certificate, response);
+            return true;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OpenSslException)
+        {
+            // The snapshot was retired under us (a reload); its successor has its own stapler.
+            return false;
         }
     }
 
@@ -153,8 +178,22 @@ public sealed class OcspStapler : IAsyncDisposable
             throw new InvalidOperationException($"OCSP response of {reply.Content.Headers.ContentLength} bytes is over the {MaxResponseBytes}-byte limit");
         }
 
-        byte[] body = await reply.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-        return body.Length <= MaxResponseBytes ? body : throw new InvalidOperationException("OCSP response over the size limit");
+        // Read with a hard cap: a chunked reply has no length to check first.
+        await using Stream body = await reply.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        var buffer = new MemoryStream();
+        byte[] chunk = new byte[8192];
+        int n;
+        while ((n = await body.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > MaxResponseBytes)
+            {
+                throw new InvalidOperationException($"OCSP response over the {MaxResponseBytes}-byte limit");
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
     }
 
     // RFC 5280 section 4.2.2.1: id-ad-ocsp in the Authority Information Access extension.

@@ -12,6 +12,32 @@ public static class TicketKeyFile
 {
     public static void LoadInto(TicketKeyRing ring, string path)
     {
+        byte[] content = Read(path);
+        try
+        {
+            Install(ring, content);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+        }
+    }
+
+    /// <summary>Installs keys read by <see cref="Read"/> (1-8 keys of 80 bytes, back to back).</summary>
+    public static void Install(TicketKeyRing ring, byte[] content)
+    {
+        var keys = new ReadOnlyMemory<byte>[content.Length / TicketKeyRing.KeyLength];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = content.AsMemory(i * TicketKeyRing.KeyLength, TicketKeyRing.KeyLength);
+        }
+
+        ring.SetKeys(keys);
+    }
+
+    /// <summary>Reads and checks the file (permissions, size); the caller wipes the result.</summary>
+    public static byte[] Read(string path)
+    {
         byte[] content;
         try
         {
@@ -28,25 +54,14 @@ public static class TicketKeyFile
             throw new TlsConfigurationException($"cannot read session ticket key file '{path}': {e.Message}", e);
         }
 
-        try
+        if (content.Length == 0 || content.Length % TicketKeyRing.KeyLength != 0 || content.Length / TicketKeyRing.KeyLength > TicketKeyRing.MaxKeys)
         {
-            if (content.Length == 0 || content.Length % TicketKeyRing.KeyLength != 0 || content.Length / TicketKeyRing.KeyLength > TicketKeyRing.MaxKeys)
-            {
-                throw new TlsConfigurationException(
-                    $"session ticket key file '{path}' is {content.Length} bytes; it must hold 1 to {TicketKeyRing.MaxKeys} keys of exactly {TicketKeyRing.KeyLength} bytes");
-            }
-
-            var keys = new ReadOnlyMemory<byte>[content.Length / TicketKeyRing.KeyLength];
-            for (int i = 0; i < keys.Length; i++)
-            {
-                keys[i] = content.AsMemory(i * TicketKeyRing.KeyLength, TicketKeyRing.KeyLength);
-            }
-
-            ring.SetKeys(keys);
-        }
-        finally
-        {
+            int length = content.Length;
             CryptographicOperations.ZeroMemory(content);
+            throw new TlsConfigurationException(
+                $"session ticket key file '{path}' is {length} bytes; it must hold 1 to {TicketKeyRing.MaxKeys} keys of exactly {TicketKeyRing.KeyLength} bytes");
         }
+
+        return content;
     }
 }

@@ -21,6 +21,7 @@ public sealed class TlsListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _connections = new();
+    private readonly object _bindingGate = new();
     private ListenerBinding _binding;
     private HandshakeRateLimiter _rateLimiter;
     private Task? _acceptLoop;
@@ -53,7 +54,14 @@ public sealed class TlsListener : IAsyncDisposable
                 Volatile.Write(ref _rateLimiter, new HandshakeRateLimiter(value.Limits.MaxHandshakesPerSecond));
             }
 
-            Volatile.Write(ref _binding, value);
+            ListenerBinding previous;
+            lock (_bindingGate)
+            {
+                previous = _binding;
+                Volatile.Write(ref _binding, value);
+            }
+
+            previous.Retire();
             EdgeLog.ContextSwapped(_logger, LocalEndPoint);
         }
     }
@@ -62,7 +70,7 @@ public sealed class TlsListener : IAsyncDisposable
     public TlsServerContext Context
     {
         get => Binding.Context;
-        set => Binding = Binding with { Context = value };
+        set => Binding = Binding.WithContext(value);
     }
 
     public void Start()
@@ -110,12 +118,19 @@ public sealed class TlsListener : IAsyncDisposable
                 continue;
             }
 
-            ListenerBinding binding = Binding;
+            ListenerBinding binding;
+            lock (_bindingGate)
+            {
+                binding = _binding;
+                binding.Enter();
+            }
+
             if (!Volatile.Read(ref _rateLimiter).TryAcquire())
             {
                 Stats.RecordRateLimited();
                 EdgeLog.HandshakeRateLimited(_logger, LocalEndPoint, client.RemoteEndPoint);
                 client.Dispose();
+                binding.Exit();
                 continue;
             }
 
@@ -125,6 +140,7 @@ public sealed class TlsListener : IAsyncDisposable
                 Stats.RecordRejectedAtAccept();
                 EdgeLog.ConnectionLimit(_logger, binding.Limits.MaxConnections, LocalEndPoint, client.RemoteEndPoint);
                 client.Dispose();
+                binding.Exit();
                 continue;
             }
 
@@ -198,6 +214,7 @@ public sealed class TlsListener : IAsyncDisposable
             }
 
             Interlocked.Decrement(ref _active);
+            binding.Exit();
         }
     }
 
@@ -230,5 +247,6 @@ public sealed class TlsListener : IAsyncDisposable
         _stopping.Cancel();
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _stopping.Dispose();
+        Binding.Retire();
     }
 }

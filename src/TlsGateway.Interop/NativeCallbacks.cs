@@ -26,7 +26,7 @@ internal static unsafe class NativeCallbacks
             string? name = serverName == null ? null : Marshal.PtrToStringUTF8((IntPtr)serverName);
             var offer = alpn == null || alpnLength <= 0 ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(alpn, alpnLength);
             SafeSslContextHandle? context = callbacks.SelectContext(name, offer);
-            if (context is null || context.IsInvalid)
+            if (context is null || context.IsInvalid || context.IsClosed)
             {
                 return 0;
             }

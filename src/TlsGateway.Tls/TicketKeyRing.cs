@@ -20,6 +20,7 @@ public sealed class TicketKeyRing : IDisposable
     private readonly object _gate = new();
     private byte[][] _names = [];
     private readonly List<byte[]> _generated = [];
+    private bool _disposed;
 
     public TicketKeyRing()
     {
@@ -89,6 +90,12 @@ public sealed class TicketKeyRing : IDisposable
     {
         lock (_gate)
         {
+            // A rotation timer may fire while the ring is being retired: nothing left to rotate.
+            if (_disposed)
+            {
+                return;
+            }
+
             _generated.Insert(0, RandomNumberGenerator.GetBytes(KeyLength));
             while (_generated.Count > Math.Clamp(keep, 1, MaxKeys))
             {
@@ -104,6 +111,7 @@ public sealed class TicketKeyRing : IDisposable
     {
         lock (_gate)
         {
+            _disposed = true;
             foreach (byte[] key in _generated)
             {
                 CryptographicOperations.ZeroMemory(key);

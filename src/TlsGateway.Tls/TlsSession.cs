@@ -17,10 +17,16 @@ public sealed class TlsSession : IAsyncDisposable
     private const int ReceiveBufferSize = 16 * 1024 + 512;
     private const int OutputBufferSize = 64 * 1024;
 
+    // Post-handshake output produced while reading (KeyUpdate replies, tickets) is sent without
+    // making the reader wait; a peer that keeps asking for replies but never reads them must not
+    // make us queue without bound.
+    private const int MaxQueuedOutput = 1024 * 1024;
+
     private readonly Socket _socket;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly object _outboxGate = new();
     private readonly Queue<(byte[] Buffer, int Length)> _outbox = new();
+    private long _queuedBytes;
     private bool _plaintextMayBePending;
     private bool _receivedEnd;
     private bool _readable;
@@ -184,6 +190,12 @@ public sealed class TlsSession : IAsyncDisposable
                 throw new TlsException(Connection.Failure!);
             }
 
+            if (step.Consumed == 0 && step.OutputLength == 0)
+            {
+                // No progress (e.g. the connection was shut down): never spin.
+                throw Fail(new TlsFailure(TlsFailureReason.Other, $"cannot write on this connection ({step.Status})"));
+            }
+
             data = data[step.Consumed..];
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -212,6 +224,11 @@ public sealed class TlsSession : IAsyncDisposable
     private int ProcessInput(ReadOnlyMemory<byte> input, Memory<byte> buffer, out bool done)
     {
         TlsStepResult step = Process(input.Span, buffer.Span);
+        if (Volatile.Read(ref _queuedBytes) > MaxQueuedOutput)
+        {
+            throw Fail(new TlsFailure(TlsFailureReason.Other, "the peer does not read what the protocol requires us to send (over 1 MiB queued)"));
+        }
+
         if (step.OutputLength > 0)
         {
             // Post-handshake output (a KeyUpdate reply, tickets): send it without making the reader
@@ -274,6 +291,7 @@ public sealed class TlsSession : IAsyncDisposable
         if (length > 0)
         {
             _outbox.Enqueue((buffer, length));
+            _queuedBytes += length;
         }
         else
         {
@@ -295,6 +313,8 @@ public sealed class TlsSession : IAsyncDisposable
                     {
                         return;
                     }
+
+                    _queuedBytes -= item.Length;
                 }
 
                 try

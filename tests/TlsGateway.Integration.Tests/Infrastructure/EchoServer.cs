@@ -41,6 +41,10 @@ public sealed class EchoServer : IAsyncDisposable
 
     public ConcurrentQueue<ServedSession> Sessions { get; } = new();
 
+    /// <summary>Serves new connections from <paramref name="context"/>; <paramref name="onRetired"/> runs when that binding is released.</summary>
+    public void Rebind(TlsServerContext context, Action? onRetired = null) =>
+        _listener.Binding = new ListenerBinding(context, HandleAsync, _listener.Binding.Limits, onRetired);
+
     /// <summary>When set, the server waits for this before answering (to hold a connection open across a reload).</summary>
     public TaskCompletionSource? HoldReplies { get; set; }
 

@@ -28,4 +28,28 @@ public sealed class ReloadTests
         Assert.Equal("CN = other.test", fresh.Subject);
         Assert.True(fresh.Echoed("after"), fresh.Output);
     }
+
+    [Fact]
+    public async Task A_replaced_snapshot_is_released_only_after_its_last_connection_ends()
+    {
+        using TlsServerContext first = ServerFactory.Single("default");
+        using TlsServerContext second = ServerFactory.Single("other");
+        await using var server = new EchoServer(first) { HoldReplies = new TaskCompletionSource() };
+        int released = 0;
+        server.Rebind(first, () => Interlocked.Increment(ref released));
+
+        Task<SClientResult> open = OpenSslClient.ConnectAsync(server.Address, "default.test", line: "held");
+        await Eventually.EqualAsync(1L, () => server.Stats.Completed);
+        TaskCompletionSource hold = server.HoldReplies;
+        server.HoldReplies = null;
+        server.Rebind(second);
+        await Task.Delay(200);
+        int whileOpen = Volatile.Read(ref released);
+        hold.SetResult();
+        SClientResult finished = await open;
+
+        Assert.Equal(0, whileOpen);
+        Assert.True(finished.Echoed("held"), finished.Output);
+        await Eventually.EqualAsync(1, () => Volatile.Read(ref released));
+    }
 }
