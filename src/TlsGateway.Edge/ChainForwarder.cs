@@ -65,7 +65,7 @@ public sealed class ChainForwarder
         (Socket socket, UpstreamEndpoint endpoint) = connected.Value;
         endpoint.Acquire();
         using IdleTracker idle = _sweeper.Track(_idleTimeout, cancellationToken);
-        UpstreamLink? upstream = null;
+        StreamLink? upstream = null;
         try
         {
             if (_cluster.Config.ProxyProtocol)
@@ -82,8 +82,9 @@ public sealed class ChainForwarder
                 return;
             }
 
-            Task toUpstream = ClientToUpstreamAsync(session, upstream, idle);
-            Task toClient = UpstreamToClientAsync(upstream, session, idle);
+            var client = new TlsLink(session);
+            Task toUpstream = PumpAsync(client, upstream, idle);
+            Task toClient = PumpAsync(upstream, client, idle);
             await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
             if (idle.Expired)
             {
@@ -103,18 +104,18 @@ public sealed class ChainForwarder
     }
 
     // Plaintext, or a TLS session whose handshake finished within the connect timeout; null if it failed.
-    private async Task<UpstreamLink?> OpenLinkAsync(Socket socket, UpstreamEndpoint endpoint, CancellationToken cancellationToken)
+    private async Task<StreamLink?> OpenLinkAsync(Socket socket, UpstreamEndpoint endpoint, CancellationToken cancellationToken)
     {
         if (_tls is null)
         {
-            return new PlainUpstreamLink(socket);
+            return new SocketLink(socket);
         }
 
         var session = new TlsSession(socket, _tls.Context.CreateConnection(_tls.ServerName, _tls.Alpn));
         try
         {
             await session.HandshakeAsync(_cluster.Config.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            return new TlsUpstreamLink(session);
+            return new TlsLink(session);
         }
         catch (TlsException e)
         {
@@ -125,7 +126,8 @@ public sealed class ChainForwarder
         }
     }
 
-    private static async Task ClientToUpstreamAsync(TlsSession session, UpstreamLink upstream, IdleTracker idle)
+    // Copies one direction until its source ends (passing the FIN on) or anything fails (closing both).
+    private static async Task PumpAsync(StreamLink from, StreamLink to, IdleTracker idle)
     {
         byte[]? buffer = null;
         bool busy = false;
@@ -136,71 +138,29 @@ public sealed class ChainForwarder
                 // While data streams (the last read filled the buffer) skip the wait: it would cost a syscall per read.
                 if (!busy)
                 {
-                    await session.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                    await from.WaitToReadAsync(idle.Token).ConfigureAwait(false);
                 }
 
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                int n = await session.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                int n = await from.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
                 busy = n == buffer.Length;
                 idle.Touch();
                 if (n == 0)
                 {
-                    await upstream.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
+                    await to.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
                     return;
                 }
 
-                await upstream.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                await to.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = null;
             }
         }
         catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
         {
-            // The client went away, broke the protocol or went idle: end the upstream side too.
-            upstream.Abort();
-            session.Socket.Close();
-        }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-    }
-
-    private static async Task UpstreamToClientAsync(UpstreamLink upstream, TlsSession session, IdleTracker idle)
-    {
-        byte[]? buffer = null;
-        bool busy = false;
-        try
-        {
-            while (true)
-            {
-                if (!busy)
-                {
-                    await upstream.WaitToReadAsync(idle.Token).ConfigureAwait(false);
-                }
-
-                buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                int n = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
-                busy = n == buffer.Length;
-                idle.Touch();
-                if (n == 0)
-                {
-                    await session.ShutdownAsync(idle.Token).ConfigureAwait(false);
-                    return;
-                }
-
-                await session.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = null;
-            }
-        }
-        catch (Exception e) when (e is SocketException or TlsException or ObjectDisposedException or OperationCanceledException)
-        {
-            session.Socket.Close();
-            upstream.Abort();
+            // One side went away, broke the protocol or went idle: end the other side too.
+            from.Abort();
+            to.Abort();
         }
         finally
         {

@@ -2,8 +2,8 @@ using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
 
-/// <summary>TLS (or mutual TLS) originated by the edge toward the upstream.</summary>
-public sealed class TlsUpstreamLink(TlsSession session) : UpstreamLink
+/// <summary>A TLS session: the client's, or one the edge originated toward an upstream.</summary>
+public sealed class TlsLink(TlsSession session) : StreamLink
 {
     public TlsSession Session => session;
 

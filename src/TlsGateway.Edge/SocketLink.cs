@@ -2,8 +2,8 @@ using System.Net.Sockets;
 
 namespace TlsGateway.Edge;
 
-/// <summary>Plaintext TCP to the upstream.</summary>
-public sealed class PlainUpstreamLink(Socket socket) : UpstreamLink
+/// <summary>Plaintext TCP (an upstream without TLS).</summary>
+public sealed class SocketLink(Socket socket) : StreamLink
 {
     public override async ValueTask WaitToReadAsync(CancellationToken cancellationToken) =>
         await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);

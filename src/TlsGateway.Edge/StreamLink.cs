@@ -1,7 +1,7 @@
 namespace TlsGateway.Edge;
 
-/// <summary>The forwarder's side toward an upstream: a plain socket, or a TLS session over one.</summary>
-public abstract class UpstreamLink : IAsyncDisposable
+/// <summary>One side of a forwarded connection: a plain socket, or a TLS session over one (client or upstream).</summary>
+public abstract class StreamLink : IAsyncDisposable
 {
     /// <summary>Completes when a read may make progress, without holding a buffer (see TlsSession.WaitToReadAsync).</summary>
     public abstract ValueTask WaitToReadAsync(CancellationToken cancellationToken);
