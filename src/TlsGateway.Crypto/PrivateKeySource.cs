@@ -9,11 +9,20 @@ public sealed partial record PrivateKeySource(string Location, SecretSource? Pas
 {
     public bool IsPkcs11Uri => Location.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A URI for OSSL_STORE: any scheme but pkcs11: (see <see cref="IsUri"/>).</summary>
+    public bool IsStoreUri => !IsPkcs11Uri && IsUri(Location);
+
     /// <summary>
-    /// An RFC 3986 scheme ("file:", "pkcs11:" is handled apart) that is not an existing file:
-    /// a relative path such as "keys:prod.pem" that exists stays a path.
+    /// The one rule for "is this key location a URI or a file path", used by the loader, the config
+    /// reader and the command line alike: pkcs11:, or an RFC 3986 scheme that is not an existing
+    /// file (a relative path such as "keys:prod.pem" that exists stays a path).
     /// </summary>
-    public bool IsStoreUri => !IsPkcs11Uri && UriScheme().IsMatch(Location) && !File.Exists(Location);
+    public static bool IsUri(string location) =>
+        location.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || (UriScheme().IsMatch(location) && !File.Exists(location));
+
+    /// <summary>The local file a key is read from (a path, or a file: URI's path), or null for a key held elsewhere.</summary>
+    public static string? LocalFile(string location) =>
+        location.StartsWith("file:", StringComparison.Ordinal) ? location["file:".Length..] : IsUri(location) ? null : location;
 
     /// <summary>For logs and errors: the file path, or the URI with any pin-value attribute removed.</summary>
     public string Describe() => IsPkcs11Uri ? Pkcs11Uri.Redact(Location) : Location;

@@ -8,7 +8,7 @@ namespace TlsGateway.Edge;
 // not yet put in service.
 public sealed partial class EdgeRuntime
 {
-    private sealed record RunningListener(ListenerConfig Config, TlsListener Listener, IReadOnlyDictionary<string, ChainForwarder> Chains,
+    private sealed record RunningListener(ListenerConfig Config, TlsListener Listener,
         TicketKeyRing Tickets, IdleSweeper Idle, Timer? Rotation, OcspStapler? Stapler);
 
     // A listener's new binding, built but not yet in service.
@@ -25,8 +25,6 @@ public sealed partial class EdgeRuntime
         public IdleSweeper Idle { get; } = idle;
 
         public ListenerBinding Binding { get; set; } = null!;
-
-        public IReadOnlyDictionary<string, ChainForwarder> Chains { get; set; } = null!;
 
         public TlsListener? NewListener { get; set; }
 

@@ -40,24 +40,6 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>The OCSP stapler of the current binding of <paramref name="listener"/>, if any certificate staples.</summary>
-    public OcspStapler? Stapler(string listener)
-    {
-        lock (_gate)
-        {
-            return _listeners[listener].Stapler;
-        }
-    }
-
-    /// <summary>The forwarders of the current binding of <paramref name="listener"/>, by chain name.</summary>
-    public IReadOnlyDictionary<string, ChainForwarder> Chains(string listener)
-    {
-        lock (_gate)
-        {
-            return _listeners[listener].Chains;
-        }
-    }
-
     /// <summary>
     /// Starts or reconfigures. Everything the new config needs is built (and new sockets bound)
     /// before anything running changes; on failure it is all released and the exception says why.
@@ -113,7 +95,6 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                     _listeners[item.Config.Name] = running with
                     {
                         Config = item.Config,
-                        Chains = item.Chains,
                         Stapler = item.Stapler,
                         Tickets = item.Ring,
                         Rotation = item.NewRing ? StartRotation(item.Config, item.Ring) : running.Rotation,
@@ -121,7 +102,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
                 else
                 {
-                    _listeners[item.Config.Name] = new RunningListener(item.Config, item.NewListener!, item.Chains, item.Ring, item.Idle,
+                    _listeners[item.Config.Name] = new RunningListener(item.Config, item.NewListener!, item.Ring, item.Idle,
                         StartRotation(item.Config, item.Ring), item.Stapler);
                 }
             }
@@ -160,7 +141,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
             }
 
-            (staged.Binding, staged.Chains, staged.Stapler) = BuildBinding(listener, ring, idle);
+            (staged.Binding, staged.Stapler) = BuildBinding(listener, ring, idle);
             if (existing is null)
             {
                 staged.NewListener = new TlsListener(new ListenerOptions(listener.Address), staged.Binding, _loggers.CreateLogger<TlsListener>());
@@ -198,7 +179,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         }
     }
 
-    private (ListenerBinding, IReadOnlyDictionary<string, ChainForwarder>, OcspStapler?) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
+    private (ListenerBinding, OcspStapler?) BuildBinding(ListenerConfig listener, TicketKeyRing ring, IdleSweeper sweeper)
     {
         var entries = new List<ServerNameEntry>();
         var pairs = new List<CertificateKeyPair>();
@@ -274,7 +255,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
             }
 
-            return (new ListenerBinding(context, Handler, listener.Limits, Release), chains, stapler);
+            return (new ListenerBinding(context, Handler, listener.Limits, Release), stapler);
         }
         finally
         {

@@ -26,7 +26,19 @@ public sealed class HandshakeStats
 
     public long Failed(TlsFailureReason reason) => Interlocked.Read(ref _failures[(int)reason]);
 
-    public long TotalFailed => _failures.Sum(f => Interlocked.Read(ref f));
+    public long TotalFailed
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _failures.Length; i++)
+            {
+                total += Interlocked.Read(ref _failures[i]);
+            }
+
+            return total;
+        }
+    }
 
     internal void RecordCompleted(bool resumed)
     {

@@ -72,6 +72,12 @@ public sealed class UpstreamCluster
     // Healthy endpoints in balancing order, then the ejected ones (soonest back first) as a last resort.
     private IEnumerable<UpstreamEndpoint> Order()
     {
+        // The common case, one endpoint, needs no ordering (and no allocation per connection).
+        if (_endpoints.Length == 1)
+        {
+            return _endpoints;
+        }
+
         long now = Environment.TickCount64;
         UpstreamEndpoint[] healthy = _endpoints.Where(e => !e.IsEjected(now)).ToArray();
         int start = healthy.Length == 0 ? 0 : (int)((uint)Interlocked.Increment(ref _next) % (uint)healthy.Length);

@@ -58,7 +58,7 @@ public sealed class TlsServerContext : IDisposable
                 entries.Add(ServerContextEntry.Build(config, tickets));
             }
 
-            ServerContextEntry fallback = entries[options.Entries.ToList().IndexOf(defaultConfig)];
+            ServerContextEntry fallback = entries.First(e => ReferenceEquals(e.Config, defaultConfig));
             var defaults = new ServerNameCandidates(fallback);
             var names = new ServerNameMap<ServerNameCandidates>(defaults);
             var byName = new Dictionary<string, ServerNameCandidates>(StringComparer.OrdinalIgnoreCase);

@@ -1,29 +1,24 @@
 using System.Net;
+using TlsGateway.Edge.Config;
 
 namespace TlsGateway.Host;
 
-/// <summary>Parses HOST:PORT, [IPv6]:PORT and localhost:PORT, naming the option on error.</summary>
+/// <summary>HOST:PORT flags, parsed like the config's addresses (<see cref="EndpointText"/>) with the flag named on error.</summary>
 internal static class Endpoints
 {
-    public static IPEndPoint Parse(string text, string option)
+    /// <summary>An address to bind: an IP literal or localhost.</summary>
+    public static IPEndPoint Parse(string text, string option) => (IPEndPoint)Parse(text, option, requireIp: true);
+
+    /// <summary>An address to connect to: also a DNS name.</summary>
+    public static EndPoint Parse(string text, string option, bool requireIp)
     {
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is < 0 or > 65535)
+        try
         {
-            throw new FormatException($"{option}: '{text}' is not HOST:PORT");
+            return EndpointText.Parse(text, requireIp);
         }
-
-        string host = text[..colon].Trim('[', ']');
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        catch (FormatException e)
         {
-            return new IPEndPoint(IPAddress.Loopback, port);
+            throw new FormatException($"{option}: {e.Message}", e);
         }
-
-        if (!IPAddress.TryParse(host, out IPAddress? address))
-        {
-            throw new FormatException($"{option}: '{host}' is not an IP address (or localhost)");
-        }
-
-        return new IPEndPoint(address, port);
     }
 }

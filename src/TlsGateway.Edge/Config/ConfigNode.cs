@@ -6,13 +6,12 @@ namespace TlsGateway.Edge.Config;
 
 /// <summary>
 /// A YAML node that knows where it came from (file, line, key path), so every error it raises
-/// names all three. Reading a mapping marks keys as used; <see cref="RejectUnknownKeys"/> then
-/// catches typos instead of silently ignoring them.
+/// names all three. Each mapping declares its keys (<see cref="AllowKeys"/>), so a typo is an
+/// error instead of being silently ignored.
 /// </summary>
 internal sealed class ConfigNode
 {
     private readonly YamlNode _node;
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
     /// <summary>No timeout or period in the config is meant to exceed a year.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(366);
@@ -39,7 +38,6 @@ internal sealed class ConfigNode
     public ConfigNode? Optional(string key)
     {
         YamlMappingNode mapping = AsMapping();
-        _used.Add(key);
         return mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) && !IsNull(child)
             ? new ConfigNode(File, Path.Length == 0 ? key : $"{Path}.{key}", child, Map)
             : null;
@@ -65,19 +63,6 @@ internal sealed class ConfigNode
                 string hint = guess is not null && Distance(guess, name) <= 2 ? $"; did you mean '{guess}'?" : $" (known: {string.Join(", ", known)})";
                 string at = Path.Length == 0 ? name : $"{Path}.{name}";
                 throw new ConfigException($"{File}:{key.Start.Line}: {at}: unknown key{hint}");
-            }
-        }
-    }
-
-    public void RejectUnknownKeys()
-    {
-        foreach ((YamlNode key, _) in AsMapping().Children)
-        {
-            string name = KeyName(key);
-            if (!_used.Contains(name))
-            {
-                string at = Path.Length == 0 ? name : $"{Path}.{name}";
-                throw new ConfigException($"{File}:{key.Start.Line}: {at}: unknown key (known: {string.Join(", ", _used.Order())})");
             }
         }
     }
@@ -139,48 +124,14 @@ internal sealed class ConfigNode
     /// <summary>HOST:PORT; an IP literal (v6 in brackets) or a host name, resolved at connect time.</summary>
     public EndPoint AsEndpoint(bool requireIp)
     {
-        string text = AsString();
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+        try
         {
-            throw Error($"expected HOST:PORT with a port from 1 to 65535, got '{text}'");
+            return EndpointText.Parse(AsString(), requireIp);
         }
-
-        string host = text[..colon];
-        bool bracketed = host.StartsWith('[') && host.EndsWith(']');
-        if (bracketed)
+        catch (FormatException e)
         {
-            host = host[1..^1];
+            throw Error(e.Message);
         }
-
-        // An IPv6 literal must be bracketed ("[::1]:443"), or its colons make the port ambiguous.
-        if (host.Length == 0 || (!bracketed && host.Contains(':')) || host.Any(char.IsWhiteSpace))
-        {
-            throw Error($"expected HOST:PORT (IPv6 in brackets, e.g. [::1]:8443), got '{text}'");
-        }
-
-        // IPAddress.TryParse also takes forms such as "443" (0.0.1.187); an address must look like one.
-        if ((bracketed || host.Count(c => c == '.') == 3) && IPAddress.TryParse(host, out IPAddress? address))
-        {
-            return new IPEndPoint(address, port);
-        }
-
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return new IPEndPoint(IPAddress.Loopback, port);
-        }
-
-        if (requireIp)
-        {
-            throw Error($"'{host}' is not an IP address: listeners bind to an address (or localhost)");
-        }
-
-        if (Uri.CheckHostName(host) != UriHostNameType.Dns)
-        {
-            throw Error($"'{host}' is neither an IP address nor a DNS name");
-        }
-
-        return new DnsEndPoint(host, port);
     }
 
     public IReadOnlyList<ConfigNode> AsList()

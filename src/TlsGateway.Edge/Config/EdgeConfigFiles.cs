@@ -1,3 +1,5 @@
+using TlsGateway.Crypto;
+
 namespace TlsGateway.Edge.Config;
 
 /// <summary>Every file an edge config reads at load: what a file watcher must watch to reload on change.</summary>
@@ -25,13 +27,9 @@ public static class EdgeConfigFiles
                         yield return staple;
                     }
 
-                    if (certificate.Key.StartsWith("file:", StringComparison.Ordinal))
+                    if (PrivateKeySource.LocalFile(certificate.Key) is { } keyFile)
                     {
-                        yield return certificate.Key["file:".Length..];
-                    }
-                    else if (!certificate.Key.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase))
-                    {
-                        yield return certificate.Key;
+                        yield return keyFile;
                     }
                 }
 

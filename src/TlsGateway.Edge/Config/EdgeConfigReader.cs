@@ -1,4 +1,5 @@
 using System.Net;
+using TlsGateway.Crypto;
 using TlsGateway.Tls;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -61,7 +62,6 @@ public static class EdgeConfigReader
         ConfigNode edge = root.Required("edge");
         edge.AllowKeys("listeners");
         var config = new EdgeConfig(edge.Required("listeners").AsList().Select(ReadListener).ToArray());
-        edge.RejectUnknownKeys();
         EdgeConfigValidator.Validate(config, map, "edge");
         return config;
     }
@@ -76,7 +76,6 @@ public static class EdgeConfigReader
             ReadLimits(node.Optional("limits")),
             ReadTickets(node.Optional("session_tickets")),
             node.Optional("reject_unknown_server_names")?.AsBool() ?? false);
-        node.RejectUnknownKeys();
         return listener;
     }
 
@@ -94,7 +93,6 @@ public static class EdgeConfigReader
             node.Optional("handshake_timeout")?.AsDuration() ?? defaults.HandshakeTimeout,
             node.Optional("idle_timeout")?.AsDuration() ?? defaults.IdleTimeout,
             node.Optional("max_handshakes_per_second")?.AsInt(0, 10_000_000) ?? defaults.MaxHandshakesPerSecond);
-        node.RejectUnknownKeys();
         return limits;
     }
 
@@ -109,7 +107,6 @@ public static class EdgeConfigReader
         var tickets = new SessionTicketConfig(
             node.Optional("keys_file")?.AsPath(),
             node.Optional("rotate_every")?.AsDuration() ?? SessionTicketConfig.Default.RotateEvery);
-        node.RejectUnknownKeys();
         return tickets;
     }
 
@@ -125,7 +122,6 @@ public static class EdgeConfigReader
             node.Optional("alpn")?.AsStringList() ?? [],
             ReadUpstream(node.Required("upstream")),
             node.Optional("match_alpn")?.AsStringList() ?? []);
-        node.RejectUnknownKeys();
         return chain;
     }
 
@@ -134,15 +130,13 @@ public static class EdgeConfigReader
         node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin", "ocsp");
         ConfigNode key = node.Required("key");
         string keyText = key.AsString();
-        bool isUri = keyText.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) || keyText.StartsWith("file:", StringComparison.Ordinal);
         var certificate = new CertificateConfig(
             node.Required("cert").AsPath(),
-            isUri ? keyText : key.AsPath(),
+            PrivateKeySource.IsUri(keyText) ? keyText : key.AsPath(),
             node.Optional("key_passphrase")?.AsString(),
             node.Optional("pkcs11_module")?.AsPath(),
             node.Optional("pkcs11_pin")?.AsString(),
             ReadOcsp(node.Optional("ocsp")));
-        node.RejectUnknownKeys();
         return certificate;
     }
 
@@ -169,7 +163,6 @@ public static class EdgeConfigReader
             throw responderNode!.Error($"expected auto or an http(s) URL, got '{responder}'");
         }
 
-        node.RejectUnknownKeys();
         return new OcspConfig(file, url, responder is not null);
     }
 
@@ -188,7 +181,6 @@ public static class EdgeConfigReader
             node.Optional("cipher_list")?.AsString(),
             node.Optional("groups")?.AsString(),
             node.Optional("signature_algorithms")?.AsString());
-        node.RejectUnknownKeys();
         return profile;
     }
 
@@ -214,7 +206,6 @@ public static class EdgeConfigReader
             node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
             node.Optional("allowed_trust_domains")?.AsStringList() ?? [],
             node.Optional("allowed_dns_names")?.AsStringList() ?? []);
-        node.RejectUnknownKeys();
         return auth;
     }
 
@@ -236,7 +227,6 @@ public static class EdgeConfigReader
             node.Optional("eject_for")?.AsDuration() ?? TimeSpan.FromSeconds(30),
             node.Optional("proxy_protocol")?.AsBool() ?? false,
             ReadUpstreamTls(node.Optional("tls")));
-        node.RejectUnknownKeys();
         return upstream;
     }
 
@@ -259,7 +249,6 @@ public static class EdgeConfigReader
             throw node.Error("upstream TLS needs server_name (to check the upstream's name) or allowed_spiffe_ids (to check its SPIFFE ID); otherwise any certificate from the bundle would do");
         }
 
-        node.RejectUnknownKeys();
         return tls;
     }
 }

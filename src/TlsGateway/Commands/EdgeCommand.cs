@@ -65,7 +65,7 @@ internal static class EdgeCommand
                     TlsProfileConfig.Default with { MinVersion = result.GetValue(tlsMin), MaxVersion = result.GetValue(tlsMax) },
                     clientAuth,
                     result.GetValue(alpn)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                    new UpstreamConfig([Endpoints.Parse(result.GetValue(upstream)!, "--upstream")], LoadBalancing.RoundRobin,
+                    new UpstreamConfig([Endpoints.Parse(result.GetValue(upstream)!, "--upstream", requireIp: false)], LoadBalancing.RoundRobin,
                         TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), result.GetValue(proxyProtocol)));
                 var listener = new ListenerConfig("edge", Endpoints.Parse(result.GetValue(listen)!, "--listen"), [chain],
                     LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
@@ -83,5 +83,5 @@ internal static class EdgeCommand
         return command;
     }
 
-    private static string KeyLocation(string key) => key.Contains(':') && !File.Exists(key) ? key : Path.GetFullPath(key);
+    private static string KeyLocation(string key) => PrivateKeySource.IsUri(key) ? key : Path.GetFullPath(key);
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -10,25 +9,32 @@ namespace TlsGateway.Integration.Tests.Infrastructure;
 /// signed by the test root): this class only carries HTTP, since `openssl ocsp -port` cannot be
 /// bound to loopback. <see cref="Revoked"/> flips the index entry to revoked.
 /// </summary>
-public sealed class OcspResponder : IAsyncDisposable
+public sealed class OcspResponder : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _directory;
-    private readonly X509Certificate2 _leaf;
-    private readonly Task _loop;
+    private readonly string _serial;
+    private readonly DateTime _notAfter;
+    private readonly string _commonName;
+    private int _requests;
 
     public OcspResponder(string directory, string leafPem)
     {
         _directory = directory;
-        _leaf = X509Certificate2.CreateFromPem(File.ReadAllText(leafPem));
+        using (X509Certificate2 leaf = X509Certificate2.CreateFromPem(File.ReadAllText(leafPem)))
+        {
+            _serial = leaf.SerialNumber;
+            _notAfter = leaf.NotAfter.ToUniversalTime();
+            _commonName = leaf.GetNameInfo(X509NameType.SimpleName, false);
+        }
+
         WriteIndex(revoked: false);
-        _listener.Start();
-        _loop = ServeAsync();
+        Start();
     }
 
-    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
+    public string Url => $"http://{Address}/";
 
-    public int Requests;
+    /// <summary>OCSP requests answered over HTTP.</summary>
+    public int Requests => Volatile.Read(ref _requests);
 
     public void Revoke() => WriteIndex(revoked: true);
 
@@ -46,9 +52,9 @@ public sealed class OcspResponder : IAsyncDisposable
     private void WriteIndex(bool revoked)
     {
         // openssl ca's index format: status, expiry, revocation time, serial (hex), file, subject.
-        string expiry = _leaf.NotAfter.ToUniversalTime().ToString("yyMMddHHmmss") + "Z";
+        string expiry = _notAfter.ToString("yyMMddHHmmss") + "Z";
         string revocation = revoked ? DateTime.UtcNow.AddMinutes(-1).ToString("yyMMddHHmmss") + "Z" : "";
-        string line = $"{(revoked ? "R" : "V")}\t{expiry}\t{revocation}\t{_leaf.SerialNumber}\tunknown\t/CN={_leaf.GetNameInfo(X509NameType.SimpleName, false)}\n";
+        string line = $"{(revoked ? "R" : "V")}\t{expiry}\t{revocation}\t{_serial}\tunknown\t/CN={_commonName}\n";
         File.WriteAllText(Path.Combine(_directory, "ocsp-index.txt"), line);
     }
 
@@ -68,38 +74,22 @@ public sealed class OcspResponder : IAsyncDisposable
         return await File.ReadAllBytesAsync(responseFile);
     }
 
-    private async Task ServeAsync()
+    protected override async Task ServeAsync(Socket client)
     {
-        while (true)
+        await using var stream = new NetworkStream(client, ownsSocket: true);
+        try
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            using (client)
-            {
-                try
-                {
-                    NetworkStream stream = client.GetStream();
-                    byte[] body = await ReadRequestBodyAsync(stream);
-                    Interlocked.Increment(ref Requests);
-                    byte[] response = await AnswerAsync(body);
-                    byte[] head = Encoding.ASCII.GetBytes(
-                        $"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {response.Length}\r\nConnection: close\r\n\r\n");
-                    await stream.WriteAsync(head);
-                    await stream.WriteAsync(response);
-                }
-                catch (IOException)
-                {
-                    // The client left; it will retry.
-                }
-            }
+            byte[] body = await ReadRequestBodyAsync(stream);
+            Interlocked.Increment(ref _requests);
+            byte[] response = await AnswerAsync(body);
+            byte[] head = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {response.Length}\r\nConnection: close\r\n\r\n");
+            await stream.WriteAsync(head);
+            await stream.WriteAsync(response);
+        }
+        catch (IOException)
+        {
+            // The client left; it will retry.
         }
     }
 
@@ -133,12 +123,5 @@ public sealed class OcspResponder : IAsyncDisposable
         }
 
         return buffer.ToArray().AsSpan(headerEnd + 4, length).ToArray();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        await _loop;
-        _leaf.Dispose();
     }
 }

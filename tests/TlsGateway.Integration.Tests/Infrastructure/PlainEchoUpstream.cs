@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -9,10 +8,8 @@ namespace TlsGateway.Integration.Tests.Infrastructure;
 /// NAME + ":" + the line and closes; in streaming mode it echoes every chunk as it comes, with the
 /// same prefix, until the edge closes (for long-lived connections).
 /// </summary>
-public sealed class PlainEchoUpstream : IAsyncDisposable
+public sealed class PlainEchoUpstream : LoopbackServer
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly Task _loop;
     private readonly string _name;
     private readonly bool _streaming;
 
@@ -20,35 +17,10 @@ public sealed class PlainEchoUpstream : IAsyncDisposable
     {
         _name = name;
         _streaming = streaming;
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.Listen(64);
-        _loop = AcceptLoopAsync();
+        Start();
     }
 
-    public string Address => $"127.0.0.1:{Port}";
-
-    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
-
-    public int Accepted;
-
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = await _socket.AcceptAsync();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref Accepted);
-            _ = _streaming ? StreamAsync(client, _name) : ServeAsync(client, _name);
-        }
-    }
+    protected override Task ServeAsync(Socket client) => _streaming ? StreamAsync(client, _name) : ServeOneLineAsync(client, _name);
 
     private static async Task StreamAsync(Socket client, string name)
     {
@@ -72,7 +44,7 @@ public sealed class PlainEchoUpstream : IAsyncDisposable
         }
     }
 
-    private static async Task ServeAsync(Socket client, string name)
+    private static async Task ServeOneLineAsync(Socket client, string name)
     {
         using (client)
         {
@@ -99,11 +71,5 @@ public sealed class PlainEchoUpstream : IAsyncDisposable
                 // The edge went away mid-test; the test itself reports what matters.
             }
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _socket.Dispose();
-        await _loop;
     }
 }

@@ -1,48 +1,22 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using TlsGateway.Edge;
 
 namespace TlsGateway.Integration.Tests.Infrastructure;
 
 /// <summary>An upstream that expects a PROXY v2 header first: it records the parsed header, then answers "proxied" and closes.</summary>
-public sealed class ProxyRecordingUpstream : IAsyncDisposable
+public sealed class ProxyRecordingUpstream : LoopbackServer
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly Task _loop;
-
     public ProxyRecordingUpstream()
     {
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.Listen(16);
-        _loop = AcceptLoopAsync();
+        Start();
     }
-
-    public string Address => $"127.0.0.1:{((IPEndPoint)_socket.LocalEndPoint!).Port}";
 
     public ConcurrentQueue<ProxyProtocolV2Header> Headers { get; } = new();
 
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = await _socket.AcceptAsync();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(Socket client)
+    protected override async Task ServeAsync(Socket client)
     {
         using (client)
         {
@@ -77,11 +51,5 @@ public sealed class ProxyRecordingUpstream : IAsyncDisposable
                 // The edge went away; the test reports what matters.
             }
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _socket.Dispose();
-        await _loop;
     }
 }

@@ -56,7 +56,8 @@ public sealed class CommandLineTests
     [InlineData("--tls-min", "1.1", "minimum is 1.2")]
     [InlineData("--key", "/nonexistent/key.pem", "'/nonexistent/key.pem' does not exist")]
     [InlineData("--cert", "/nonexistent/cert.pem", "'/nonexistent/cert.pem' does not exist")]
-    [InlineData("--listen", "nowhere", "--listen: 'nowhere' is not HOST:PORT")]
+    [InlineData("--listen", "nowhere", "--listen: expected HOST:PORT with a port from 1 to 65535, got 'nowhere'")]
+    [InlineData("--upstream", "bad_host!:80", "--upstream: 'bad_host!' is neither an IP address nor a DNS name")]
     public async Task Edge_with_a_bad_argument_exits_with_an_error_naming_it(string option, string value, string expected)
     {
         TestPki pki = TestPki.Instance;
