@@ -9,6 +9,7 @@ profile="${1:-runtime}"
 packages=(gcc cmake make libssl-dev openssl)
 if [[ "$profile" == "test" ]]; then
     packages+=(curl softhsm2 libengine-pkcs11-openssl opensc)
+    packages+=(postgresql-15)  # initdb/postgres for the store tests' own throwaway cluster; the system service stays unused
 elif [[ "$profile" != "runtime" ]]; then
     echo "usage: $0 runtime|test" >&2
     exit 2

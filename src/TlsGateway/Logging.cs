@@ -8,6 +8,8 @@ internal static class Logging
     public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        // ASP.NET Core logs every request at Information; the admin server's requests are not news.
+        builder.AddFilter("Microsoft", verbose ? LogLevel.Debug : LogLevel.Warning);
         builder.AddSimpleConsole(options =>
         {
             options.SingleLine = true;

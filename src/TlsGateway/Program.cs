@@ -14,6 +14,9 @@ public static class Program
             UpCommand.Create(),
             ServeCommand.Create(),
             EdgeCommand.Create(),
+            CaCommand.Create(),
+            CertCommand.Create(),
+            AuditCommand.Create(),
         };
 
         // Signals are ours (ShutdownSignal): commands drain connections before exiting.

@@ -20,6 +20,9 @@ internal sealed class ShutdownSignal : IDisposable
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>Completes when SIGTERM or SIGINT arrives.</summary>
+    public Task WaitAsync() => Task.Delay(Timeout.Infinite, _source.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;

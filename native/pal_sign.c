@@ -1,0 +1,161 @@
+#include "pal_sign.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+EVP_PKEY* TlsGwNative_PKeyGenerate(int32_t keyType, int32_t rsaBits)
+{
+    ERR_clear_error();
+    switch (keyType)
+    {
+        case TlsGwKeyType_EcP256:
+            return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        case TlsGwKeyType_EcP384:
+            return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+        case TlsGwKeyType_Rsa:
+            if (rsaBits < 2048 || rsaBits > 8192)
+            {
+                ERR_raise_data(ERR_LIB_USER, ERR_R_PASSED_INVALID_ARGUMENT, "RSA size %d outside 2048..8192", rsaBits);
+                return NULL;
+            }
+
+            return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)rsaBits);
+        case TlsGwKeyType_Sm2:
+            return EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+        default:
+            ERR_raise_data(ERR_LIB_USER, ERR_R_PASSED_INVALID_ARGUMENT, "unknown key type %d", keyType);
+            return NULL;
+    }
+}
+
+// Copies a memory BIO's contents out under the "length first, copy when it fits" convention.
+static int32_t CopyOut(BIO* bio, uint8_t* buffer, int32_t bufferLength)
+{
+    char* data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    if (length <= 0 || length > INT32_MAX)
+    {
+        return -1;
+    }
+
+    if (buffer != NULL && bufferLength >= length)
+    {
+        memcpy(buffer, data, (size_t)length);
+    }
+
+    return (int32_t)length;
+}
+
+int32_t TlsGwNative_PKeyExportPublic(EVP_PKEY* key, uint8_t* buffer, int32_t bufferLength)
+{
+    ERR_clear_error();
+    if (key == NULL)
+    {
+        return -1;
+    }
+
+    int length = i2d_PUBKEY(key, NULL);
+    if (length <= 0)
+    {
+        return -1;
+    }
+
+    if (buffer != NULL && bufferLength >= length)
+    {
+        uint8_t* cursor = buffer;
+        if (i2d_PUBKEY(key, &cursor) != length)
+        {
+            return -1;
+        }
+    }
+
+    return length;
+}
+
+int32_t TlsGwNative_PKeyExportEncryptedPkcs8(EVP_PKEY* key, const uint8_t* passphrase, int32_t passphraseLength,
+    uint8_t* buffer, int32_t bufferLength)
+{
+    ERR_clear_error();
+    if (key == NULL || passphrase == NULL || passphraseLength <= 0)
+    {
+        return -1;
+    }
+
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (bio == NULL)
+    {
+        return -1;
+    }
+
+    int32_t result = -1;
+    // The passphrase is passed as kstr/klen: OpenSSL derives the key with PBKDF2 (PKCS#5 v2.0).
+    if (PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), (const char*)passphrase, passphraseLength, NULL, NULL) == 1)
+    {
+        result = CopyOut(bio, buffer, bufferLength);
+    }
+
+    // The BIO held ciphertext only, but clear it anyway before freeing.
+    char* data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    if (data != NULL && length > 0)
+    {
+        OPENSSL_cleanse(data, (size_t)length);
+    }
+
+    BIO_free(bio);
+    return result;
+}
+
+int32_t TlsGwNative_DigestSign(EVP_PKEY* key, const char* digestName, const uint8_t* sm2Id, int32_t sm2IdLength,
+    const uint8_t* data, int32_t dataLength, uint8_t* signature, int32_t signatureCapacity, int32_t* signatureLength)
+{
+    ERR_clear_error();
+    *signatureLength = 0;
+    if (key == NULL || digestName == NULL || (data == NULL && dataLength != 0) || dataLength < 0 || signature == NULL)
+    {
+        return 0;
+    }
+
+    EVP_MD_CTX* mdContext = EVP_MD_CTX_new();
+    if (mdContext == NULL)
+    {
+        return 0;
+    }
+
+    int32_t ok = 0;
+    EVP_PKEY_CTX* keyContext = NULL;
+    // An SM2 signature mixes the signer's ID into the digest (Z value, GB/T 32918.2 §5.5), so
+    // the ID has to be set on the key context before the digest starts.
+    if (sm2Id != NULL)
+    {
+        keyContext = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+        if (keyContext == NULL || EVP_PKEY_CTX_set1_id(keyContext, sm2Id, (size_t)sm2IdLength) <= 0)
+        {
+            goto done;
+        }
+
+        EVP_MD_CTX_set_pkey_ctx(mdContext, keyContext);
+    }
+
+    if (EVP_DigestSignInit_ex(mdContext, NULL, digestName, NULL, NULL, key, NULL) != 1)
+    {
+        goto done;
+    }
+
+    size_t length = (size_t)signatureCapacity;
+    if (EVP_DigestSign(mdContext, signature, &length, data, (size_t)dataLength) != 1)
+    {
+        goto done;
+    }
+
+    *signatureLength = (int32_t)length;
+    ok = 1;
+
+done:
+    EVP_MD_CTX_free(mdContext);
+    // EVP_MD_CTX_set_pkey_ctx does not take ownership.
+    EVP_PKEY_CTX_free(keyContext);
+    return ok;
+}

@@ -1,0 +1,174 @@
+using Org.BouncyCastle.Asn1.X509;
+using TlsGateway.Crypto;
+using TlsGateway.Interop;
+using TlsGateway.Storage;
+
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Creates CA generations: a new self-signed root with its signing intermediate (<c>ca init</c>,
+/// <c>ca rotate-root</c>), or an intermediate handed over from an existing PKI in Istio's
+/// <c>cacerts</c> layout. Keys are generated inside OpenSSL and written only encrypted, with mode
+/// 0600; a token key (pkcs11: URI) is used where it is and never exported.
+/// </summary>
+public static class CaBootstrap
+{
+    public static readonly TimeSpan DefaultRootTtl = TimeSpan.FromDays(3650);
+
+    /// <summary>How a new generation gets its keys and lifetimes.</summary>
+    /// <param name="Passphrase">Encrypts every key file written.</param>
+    /// <param name="TokenKey">A pkcs11: URI: the intermediate signs with this token key instead of a generated one.</param>
+    /// <param name="CrossSign">Also have the previous generation's root sign the new intermediate.</param>
+    public sealed record Options(CaKeyType KeyType, byte[] Passphrase, string? TokenKey = null, TimeSpan? RootTtl = null,
+        TimeSpan? IntermediateTtl = null, bool CrossSign = false);
+
+    /// <summary>Makes a new root + intermediate, saves it as the active generation and retires the previous active one to Retiring.</summary>
+    public static async Task<CaGeneration> CreateGenerationAsync(ICaStore store, CaLayout layout, CaSettings settings, CaKeyAccess access,
+        Options options, string actor, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<CaGeneration> existing = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
+        int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
+        string directory = layout.Generation(id);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        DateTimeOffset now = time.GetUtcNow();
+        TimeSpan rootTtl = options.RootTtl ?? DefaultRootTtl;
+        TimeSpan intermediateTtl = options.IntermediateTtl ?? rootTtl / 2;
+        if (intermediateTtl > rootTtl)
+        {
+            throw new CaException("the intermediate's lifetime cannot exceed the root's");
+        }
+
+        using CaSigner rootKey = new(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
+        WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase);
+        var root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now.AddMinutes(-5), now + rootTtl));
+
+        string keyLocation;
+        CaSigner intermediateKey;
+        if (options.TokenKey is not null)
+        {
+            keyLocation = options.TokenKey;
+            intermediateKey = new CaSigner(PrivateKeyLoader.Load(access.SourceFor(keyLocation)));
+        }
+        else
+        {
+            keyLocation = Path.Combine(directory, CaLayout.CaKeyFile);
+            intermediateKey = new CaSigner(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
+            WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase);
+        }
+
+        CaCertificate intermediate;
+        string? crossSigned = null;
+        using (intermediateKey)
+        {
+            X509Name subject = Name(settings, $"Intermediate CA g{id}");
+            intermediate = new CaCertificate(CertificateTemplates.Intermediate(rootKey, root, intermediateKey.PublicKeyInfo, subject,
+                now.AddMinutes(-5), now + intermediateTtl));
+            if (options.CrossSign && existing.LastOrDefault(g => g.State == CaGenerationState.Active) is CaGeneration previous)
+            {
+                crossSigned = CrossSign(layout, previous, access, options, intermediateKey, subject, now, intermediateTtl);
+            }
+        }
+
+        WritePublic(directory, root, [intermediate], crossSigned);
+        var generation = new CaGeneration(0, CaGenerationState.Active, root.ToPem(), intermediate.ToPem(), keyLocation, now,
+            intermediate.NotAfter, crossSigned);
+        return await SaveAsActiveAsync(store, existing, generation, actor, $"new {options.KeyType} root {root.Fingerprint}", cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes an intermediate issued by an existing root, from files with Istio's cacerts names:
+    /// ca-cert.pem, ca-key.pem (plain or encrypted with <paramref name="sourcePassphrase"/>), cert-chain.pem, root-cert.pem.
+    /// The key is re-written encrypted under the CA passphrase in the generation's directory.
+    /// </summary>
+    public static async Task<CaGeneration> ImportCacertsAsync(ICaStore store, CaLayout layout, string cacertsDirectory,
+        SecretSource? sourcePassphrase, byte[] passphrase, string actor, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        string Read(string name) => File.Exists(Path.Combine(cacertsDirectory, name))
+            ? File.ReadAllText(Path.Combine(cacertsDirectory, name))
+            : throw new CaException($"{Path.Combine(cacertsDirectory, name)} is missing (a cacerts directory holds ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem)");
+
+        CaCertificate intermediate = CaCertificate.FromPem(Read(CaLayout.CaCertFile));
+        CaCertificate root = CaCertificate.FromPem(Read(CaLayout.RootCertFile));
+        List<CaCertificate> chain = PemText.DecodeAll(Read(CaLayout.ChainFile), "CERTIFICATE").Select(d => new CaCertificate(d))
+            .Where(c => c.Fingerprint != root.Fingerprint).ToList();
+        if (chain.Count == 0 || chain[0].Fingerprint != intermediate.Fingerprint)
+        {
+            chain.Insert(0, intermediate);
+        }
+
+        using var key = new CaSigner(PrivateKeyLoader.Load(new PrivateKeySource(Path.Combine(cacertsDirectory, CaLayout.CaKeyFile), sourcePassphrase)));
+        if (!key.PublicKeyInfo.AsSpan().SequenceEqual(intermediate.Structure.SubjectPublicKeyInfo.GetDerEncoded()))
+        {
+            throw new CaException("ca-key.pem does not belong to ca-cert.pem");
+        }
+
+        if (!intermediate.Certificate.IssuerDN.Equivalent(chain.Count > 1 ? chain[1].Certificate.SubjectDN : root.Certificate.SubjectDN))
+        {
+            throw new CaException("cert-chain.pem does not lead from ca-cert.pem to root-cert.pem");
+        }
+
+        IReadOnlyList<CaGeneration> existing = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
+        int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
+        string directory = layout.Generation(id);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string keyLocation = Path.Combine(directory, CaLayout.CaKeyFile);
+        WriteEncryptedKey(key, keyLocation, passphrase);
+        WritePublic(directory, root, chain, null);
+        var generation = new CaGeneration(0, CaGenerationState.Active, root.ToPem(), PemText.EncodeAll("CERTIFICATE", chain.Select(c => c.Der)),
+            keyLocation, time.GetUtcNow(), intermediate.NotAfter);
+        return await SaveAsActiveAsync(store, existing, generation, actor, $"imported intermediate {intermediate.Fingerprint} under root {root.Fingerprint}",
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string CrossSign(CaLayout layout, CaGeneration previous, CaKeyAccess access, Options options, CaSigner intermediateKey,
+        X509Name subject, DateTimeOffset now, TimeSpan intermediateTtl)
+    {
+        string previousRootKey = Path.Combine(layout.Generation(previous.Id), CaLayout.RootKeyFile);
+        if (!File.Exists(previousRootKey))
+        {
+            throw new CaException($"cannot cross-sign: generation {previous.Id}'s root key is not in {previousRootKey}");
+        }
+
+        using var oldRootKey = new CaSigner(PrivateKeyLoader.Load(access.SourceFor(previousRootKey)));
+        CaCertificate oldRoot = CaCertificate.FromPem(previous.RootPem);
+        DateTimeOffset notAfter = now + intermediateTtl < oldRoot.NotAfter ? now + intermediateTtl : oldRoot.NotAfter;
+        return PemText.Encode("CERTIFICATE",
+            CertificateTemplates.Intermediate(oldRootKey, oldRoot, intermediateKey.PublicKeyInfo, subject, now.AddMinutes(-5), notAfter));
+    }
+
+    private static async Task<CaGeneration> SaveAsActiveAsync(ICaStore store, IReadOnlyList<CaGeneration> existing, CaGeneration generation,
+        string actor, string detail, CancellationToken cancellationToken)
+    {
+        // Save the new generation first: for a moment two are active and the newest wins, so
+        // there is never a moment with no signer.
+        CaGeneration saved = await store.SaveGenerationAsync(generation,
+            new AuditEntry(existing.Count == 0 ? AuditKinds.Init : AuditKinds.Rotate, actor, "generation", detail), cancellationToken).ConfigureAwait(false);
+        foreach (CaGeneration old in existing.Where(g => g.State == CaGenerationState.Active))
+        {
+            await store.SaveGenerationAsync(old with { State = CaGenerationState.Retiring },
+                new AuditEntry(AuditKinds.Rotate, actor, $"generation {old.Id}", $"superseded by generation {saved.Id}; root stays trusted until its leaves expire"),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return saved;
+    }
+
+    private static void WriteEncryptedKey(CaSigner key, string path, byte[] passphrase) =>
+        AtomicFile.Write(path, key.ExportEncrypted(passphrase), AtomicFile.PrivateMode);
+
+    private static void WritePublic(string directory, CaCertificate root, IReadOnlyList<CaCertificate> chain, string? crossSigned)
+    {
+        AtomicFile.Write(Path.Combine(directory, CaLayout.RootCertFile), root.ToPem(), AtomicFile.PublicMode);
+        AtomicFile.Write(Path.Combine(directory, CaLayout.CaCertFile), chain[0].ToPem(), AtomicFile.PublicMode);
+        AtomicFile.Write(Path.Combine(directory, CaLayout.ChainFile), PemText.EncodeAll("CERTIFICATE", chain.Select(c => c.Der)) + root.ToPem(), AtomicFile.PublicMode);
+        if (crossSigned is not null)
+        {
+            AtomicFile.Write(Path.Combine(directory, "cross-signed-ca-cert.pem"), crossSigned, AtomicFile.PublicMode);
+        }
+    }
+
+    private static X509Name Name(CaSettings settings, string commonName) =>
+        new($"O={settings.TrustDomain},CN=TlsGateway {commonName}");
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.X509;
+
+namespace TlsGateway.Ca;
+
+/// <summary>A parsed CA certificate with the fields issuance needs ready to hand.</summary>
+public sealed class CaCertificate
+{
+    public CaCertificate(byte[] der)
+    {
+        Der = der;
+        Certificate = new X509CertificateParser().ReadCertificate(der)
+            ?? throw new FormatException("not an X.509 certificate");
+        Structure = X509CertificateStructure.GetInstance(der);
+        Subject = Structure.Subject;
+        KeyIdentifier = CertificateTemplates.KeyIdentifier(Structure.SubjectPublicKeyInfo).GetKeyIdentifier();
+        NotBefore = new DateTimeOffset(Certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        NotAfter = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(der));
+    }
+
+    public byte[] Der { get; }
+
+    public X509Certificate Certificate { get; }
+
+    public X509CertificateStructure Structure { get; }
+
+    public X509Name Subject { get; }
+
+    /// <summary>The key identifier of this certificate's public key (RFC 5280 §4.2.1.2 method 1).</summary>
+    public byte[] KeyIdentifier { get; }
+
+    public DateTimeOffset NotBefore { get; }
+
+    public DateTimeOffset NotAfter { get; }
+
+    public string Fingerprint { get; }
+
+    public string ToPem() => PemText.Encode("CERTIFICATE", Der);
+
+    public static CaCertificate FromPem(string pem) => new(PemText.DecodeFirst(pem, "CERTIFICATE"));
+}

@@ -1,0 +1,48 @@
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Where the CA keeps its files under the data directory (<c>--data DIR</c>, default ./data; the
+/// same directory <c>tlsgw up</c> uses):
+/// <code>
+/// DIR/tlsgw.db                 SQLite store (unless a PostgreSQL store is configured)
+/// DIR/bundle.pem               trusted roots, rewritten on every rotation
+/// DIR/ca/ca.json               trust domain and key type (written by `ca init`)
+/// DIR/ca/passphrase            generated CA key passphrase, mode 0600, when none was given
+/// DIR/ca/gen-N/root-cert.pem   generation N's root
+/// DIR/ca/gen-N/root-key.pem    its key, encrypted PKCS#8, mode 0600 (absent for an external root)
+/// DIR/ca/gen-N/ca-cert.pem     the signing intermediate
+/// DIR/ca/gen-N/ca-key.pem      its key, encrypted PKCS#8, mode 0600 (absent when it is in a token)
+/// DIR/ca/gen-N/cert-chain.pem  intermediate(s) up to the root
+/// </code>
+/// The file names of a generation directory are Istio's <c>cacerts</c> names.
+/// </summary>
+public sealed class CaLayout(string dataDirectory)
+{
+    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+
+    public string Database => Path.Combine(DataDirectory, "tlsgw.db");
+
+    public string Bundle => Path.Combine(DataDirectory, "bundle.pem");
+
+    public string CaDirectory => Path.Combine(DataDirectory, "ca");
+
+    public string Settings => Path.Combine(CaDirectory, "ca.json");
+
+    public string GeneratedPassphrase => Path.Combine(CaDirectory, "passphrase");
+
+    public string Generation(int id) => Path.Combine(CaDirectory, $"gen-{id}");
+
+    public const string RootCertFile = "root-cert.pem";
+    public const string RootKeyFile = "root-key.pem";
+    public const string CaCertFile = "ca-cert.pem";
+    public const string CaKeyFile = "ca-key.pem";
+    public const string ChainFile = "cert-chain.pem";
+
+    /// <summary>Creates DIR and DIR/ca with mode 0700: they hold keys.</summary>
+    public void EnsureDirectories()
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(CaDirectory, Private);
+    }
+}

@@ -1,0 +1,270 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Math;
+using TlsGateway.Identity;
+using TlsGateway.Storage;
+
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Issues X.509-SVIDs from CSRs and revokes them. Every decision — issue or deny — lands in the
+/// audit log; an issued certificate and its audit event are committed together. The generation
+/// snapshot (<see cref="CaState"/>) is swapped whole by <see cref="ReloadAsync"/> after a rotation.
+/// </summary>
+public sealed class CertificateAuthority : IDisposable
+{
+    private const int SerialAttempts = 3;
+
+    private readonly ICaStore _store;
+    private readonly CaKeyAccess _keyAccess;
+    private readonly TimeProvider _time;
+    private CaState _state;
+
+    private CertificateAuthority(ICaStore store, string trustDomain, CaKeyAccess keyAccess, IssuancePolicy policy, TimeProvider time, CaState state)
+    {
+        _store = store;
+        TrustDomain = trustDomain;
+        _keyAccess = keyAccess;
+        Policy = policy;
+        _time = time;
+        _state = state;
+    }
+
+    public string TrustDomain { get; }
+
+    public IssuancePolicy Policy { get; }
+
+    public ICaStore Store => _store;
+
+    public CaState State => Volatile.Read(ref _state);
+
+    public static async Task<CertificateAuthority> OpenAsync(ICaStore store, string trustDomain, CaKeyAccess keyAccess,
+        IssuancePolicy? policy = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        if (SpiffeId.CheckTrustDomain(trustDomain) is string error)
+        {
+            throw new CaException(error);
+        }
+
+        CaState state = await LoadStateAsync(store, keyAccess, cancellationToken).ConfigureAwait(false);
+        return new CertificateAuthority(store, trustDomain, keyAccess, policy ?? IssuancePolicy.Default, time ?? TimeProvider.System, state);
+    }
+
+    /// <summary>Re-reads the generations (after a rotation, here or by another replica) and swaps the snapshot.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        CaState next = await LoadStateAsync(_store, _keyAccess, cancellationToken).ConfigureAwait(false);
+        // The old snapshot is not disposed here: a signature may be in flight on its keys. Its
+        // SafeHandles are released by the finalizer once nothing references it.
+        Volatile.Write(ref _state, next);
+    }
+
+    /// <summary>
+    /// Reloads only when the stored generations differ from the snapshot (a rotation or
+    /// retirement done by the CLI or another replica). Returns whether it reloaded.
+    /// </summary>
+    public async Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<CaGeneration> stored = await _store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
+        IEnumerable<(int, CaGenerationState)> Key(IEnumerable<CaGeneration> g) => g.Select(x => (x.Id, x.State));
+        if (Key(stored).SequenceEqual(Key(State.Generations.Select(g => g.Generation))))
+        {
+            return false;
+        }
+
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<IssuedIdentity> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken = default)
+    {
+        CaState state = State;
+        SpiffeId? identity = request.Identity ?? request.Caller.Workload;
+        try
+        {
+            CaGenerationKeys active = state.Active is { Signer: not null } a
+                ? a
+                : throw new IssuanceDeniedException(DenialReason.CaUnavailable, "the CA has no active signing key (run `tlsgw ca init`)");
+            CsrContents csr = CsrParser.Parse(request.Csr);
+            identity = ResolveIdentity(request, csr);
+            List<string> dnsNames = ResolveDnsNames(request, csr);
+            (DateTimeOffset notBefore, DateTimeOffset notAfter) = Validity(request.Ttl, active.Intermediate);
+            return await SignAndRecordAsync(state, active, csr, identity, dnsNames, notBefore, notAfter, request.Caller, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IssuanceDeniedException denied)
+        {
+            await _store.AppendAuditAsync(
+                new AuditEntry(AuditKinds.Deny, request.Caller.Name, identity?.ToString() ?? "-", $"{denied.Reason}: {denied.Message}"),
+                cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<IssuedIdentity> SignAndRecordAsync(CaState state, CaGenerationKeys active, CsrContents csr, SpiffeId identity,
+        List<string> dnsNames, DateTimeOffset notBefore, DateTimeOffset notAfter, CaCaller caller, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            BigInteger serial = SerialNumber.New();
+            byte[] der = CertificateTemplates.Leaf(active.Signer!, active.Intermediate, csr.PublicKey, csr.IsRsaKey,
+                identity, dnsNames, serial, notBefore, notAfter);
+            string serialText = SerialNumber.ToText(serial);
+            // The ledger stores the validity as written in the certificate (whole seconds).
+            var row = new IssuedCertificate(serialText, identity.ToString(), WholeSeconds(notBefore), WholeSeconds(notAfter),
+                Convert.ToHexStringLower(SHA256.HashData(der)), active.Id, der);
+            string detail = $"{identity} generation={active.Id} notAfter={row.NotAfter:O}"
+                + (dnsNames.Count > 0 ? $" dns={string.Join(',', dnsNames)}" : "");
+            try
+            {
+                await _store.RecordIssuanceAsync(row, new AuditEntry(AuditKinds.Issue, caller.Name, serialText, detail), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (DuplicateSerialException) when (attempt < SerialAttempts)
+            {
+                continue; // 2^-127 per pair; a repeat means a broken RNG or a replayed store, so try a few times only
+            }
+
+            return new IssuedIdentity(serialText, identity.ToString(), row.NotBefore, row.NotAfter, der,
+                active.Chain.Select(c => c.Der).ToList(), state.TrustedRoots);
+        }
+    }
+
+    private SpiffeId ResolveIdentity(IssuanceRequest request, CsrContents csr)
+    {
+        if (csr.UriNames.Count > 1)
+        {
+            throw new IssuanceDeniedException(DenialReason.IdentityMismatch, "the CSR asks for more than one URI SAN; an X.509-SVID has exactly one");
+        }
+
+        SpiffeId? fromCsr = null;
+        if (csr.UriNames.Count == 1 && !SpiffeId.TryParse(csr.UriNames[0], out fromCsr, out string? csrError))
+        {
+            throw new IssuanceDeniedException(DenialReason.InvalidIdentity, $"the CSR's URI SAN is not a valid SPIFFE ID: {csrError}");
+        }
+
+        SpiffeId identity;
+        if (request.Caller.IsOperator)
+        {
+            identity = request.Identity ?? fromCsr
+                ?? throw new IssuanceDeniedException(DenialReason.InvalidIdentity, "no SPIFFE ID given (pass --spiffe-id or put it in the CSR)");
+        }
+        else
+        {
+            SpiffeId caller = request.Caller.Workload
+                ?? throw new IssuanceDeniedException(DenialReason.IdentityMismatch, "the caller has no workload identity");
+            if (request.Identity is not null && !request.Identity.Equals(caller))
+            {
+                throw new IssuanceDeniedException(DenialReason.IdentityMismatch, $"{caller} may not request {request.Identity}");
+            }
+
+            identity = caller;
+        }
+
+        if (fromCsr is not null && !fromCsr.Equals(identity))
+        {
+            throw new IssuanceDeniedException(DenialReason.IdentityMismatch, $"the CSR asks for {fromCsr} but the request is for {identity}");
+        }
+
+        if (identity.TrustDomain != TrustDomain)
+        {
+            throw new IssuanceDeniedException(DenialReason.InvalidIdentity, $"{identity} is not in trust domain {TrustDomain}");
+        }
+
+        if (!identity.IsWorkload)
+        {
+            throw new IssuanceDeniedException(DenialReason.InvalidIdentity, $"{identity} has no path; a workload ID needs one (spiffe://{TrustDomain}/ns/NS/sa/SA)");
+        }
+
+        return identity;
+    }
+
+    private List<string> ResolveDnsNames(IssuanceRequest request, CsrContents csr)
+    {
+        List<string> names = csr.DnsNames.Concat(request.DnsNames ?? []).Select(n => n.ToLowerInvariant()).Distinct().ToList();
+        if (names.Count > Policy.MaxDnsNames)
+        {
+            throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, $"{names.Count} DNS names requested; the limit is {Policy.MaxDnsNames}");
+        }
+
+        foreach (string name in names)
+        {
+            if (DnsNamePolicy.Check(name) is string error)
+            {
+                throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, error);
+            }
+
+            if (!request.Caller.IsOperator && !DnsNamePolicy.Matches(name, Policy.WorkloadDnsNames))
+            {
+                throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, $"DNS name '{name}' is not allowed for workloads by the CA policy");
+            }
+        }
+
+        return names;
+    }
+
+    private (DateTimeOffset NotBefore, DateTimeOffset NotAfter) Validity(TimeSpan? requested, CaCertificate issuer)
+    {
+        TimeSpan ttl = requested ?? Policy.DefaultTtl;
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new IssuanceDeniedException(DenialReason.InvalidTtl, $"the requested lifetime {ttl} is not positive");
+        }
+
+        ttl = ttl > Policy.MaxTtl ? Policy.MaxTtl : ttl;
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset notBefore = Max(now - Policy.Backdate, issuer.NotBefore);
+        // A leaf never outlives its issuer (RFC 5280 §6.1.3 would reject it after that anyway).
+        DateTimeOffset notAfter = Min(now + ttl, issuer.NotAfter);
+        if (notAfter <= now)
+        {
+            throw new IssuanceDeniedException(DenialReason.CaUnavailable, "the CA's intermediate certificate has expired; rotate the CA");
+        }
+
+        return (notBefore, notAfter);
+    }
+
+    /// <summary>Revokes the given serials; returns those that changed state (already revoked ones are not repeated).</summary>
+    public async Task<IReadOnlyList<string>> RevokeAsync(IReadOnlyList<string> serials, RevocationReason reason, CaCaller caller,
+        CancellationToken cancellationToken = default)
+    {
+        var audit = new AuditEntry(AuditKinds.Revoke, caller.Name, string.Join(',', serials), $"reason={reason}");
+        return await _store.RevokeAsync(serials, reason, _time.GetUtcNow(), audit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Revokes every unexpired, active certificate of one identity.</summary>
+    public async Task<IReadOnlyList<string>> RevokeIdentityAsync(SpiffeId identity, RevocationReason reason, CaCaller caller,
+        CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<IssuedCertificate> current = await _store.ListCertificatesAsync(
+            new CertificateQuery(SpiffeId: identity.ToString(), Status: CertificateStatus.Active, NotAfterAfter: _time.GetUtcNow()),
+            cancellationToken).ConfigureAwait(false);
+        return current.Count == 0 ? [] : await RevokeAsync(current.Select(c => c.Serial).ToList(), reason, caller, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<CaState> LoadStateAsync(ICaStore store, CaKeyAccess keyAccess, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CaGeneration> generations = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
+        var opened = new List<CaGenerationKeys>(generations.Count);
+        try
+        {
+            foreach (CaGeneration generation in generations)
+            {
+                opened.Add(CaGenerationKeys.Open(generation, keyAccess));
+            }
+        }
+        catch
+        {
+            opened.ForEach(g => g.Dispose());
+            throw;
+        }
+
+        return new CaState(opened);
+    }
+
+    private static DateTimeOffset WholeSeconds(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    public void Dispose() => State.Dispose();
+}

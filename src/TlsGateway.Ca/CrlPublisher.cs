@@ -1,0 +1,93 @@
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.X509;
+using TlsGateway.Storage;
+
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Signed CRLs (RFC 5280 §5), one per CA generation that still signs, each signed by that
+/// generation's intermediate (the issuer of the certificates it lists). A CRL is rebuilt when it
+/// is older than <see cref="RefreshInterval"/> or after a revocation made through this process;
+/// revocations made by another replica appear within the refresh interval.
+/// Non-goal: delta CRLs and indirect CRLs.
+/// </summary>
+public sealed class CrlPublisher(CertificateAuthority authority, TimeProvider? time = null)
+{
+    public static readonly TimeSpan Validity = TimeSpan.FromHours(24);
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly SemaphoreSlim _build = new(1, 1);
+    private readonly Dictionary<int, (byte[] Der, DateTimeOffset BuiltAt)> _cache = [];
+
+    /// <summary>Forgets cached CRLs (call after a revocation).</summary>
+    public void Invalidate()
+    {
+        lock (_cache)
+        {
+            _cache.Clear();
+        }
+    }
+
+    /// <summary>The DER CRL of a generation (the active one when null), or null when there is no such signing generation.</summary>
+    public async Task<byte[]?> GetAsync(int? generationId = null, CancellationToken cancellationToken = default)
+    {
+        CaState state = authority.State;
+        CaGenerationKeys? generation = generationId is int id ? state.Find(id) : state.Active;
+        if (generation?.Signer is null)
+        {
+            return null;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (_cache)
+        {
+            if (_cache.TryGetValue(generation.Id, out var cached) && now - cached.BuiltAt < RefreshInterval)
+            {
+                return cached.Der;
+            }
+        }
+
+        await _build.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<IssuedCertificate> revoked = await authority.Store.ListCertificatesAsync(
+                new CertificateQuery(Status: CertificateStatus.Revoked, Generation: generation.Id, NotAfterAfter: now, Limit: int.MaxValue),
+                cancellationToken).ConfigureAwait(false);
+            long number = await authority.Store.NextCrlNumberAsync(cancellationToken).ConfigureAwait(false);
+            byte[] der = Build(generation, revoked, number, now);
+            lock (_cache)
+            {
+                _cache[generation.Id] = (der, now);
+            }
+
+            return der;
+        }
+        finally
+        {
+            _build.Release();
+        }
+    }
+
+    /// <summary>Builds and signs one CRL; expired certificates are left out (RFC 5280 §3.3 allows it).</summary>
+    public static byte[] Build(CaGenerationKeys generation, IEnumerable<IssuedCertificate> revoked, long number, DateTimeOffset now)
+    {
+        var generator = new X509V2CrlGenerator();
+        generator.SetIssuerDN(generation.Intermediate.Subject);
+        generator.SetThisUpdate(now.UtcDateTime);
+        generator.SetNextUpdate((now + Validity).UtcDateTime);
+        foreach (IssuedCertificate certificate in revoked)
+        {
+            generator.AddCrlEntry(new BigInteger(certificate.Serial, 16), (certificate.RevokedAt ?? now).UtcDateTime,
+                (int)(certificate.RevocationReason ?? RevocationReason.Unspecified));
+        }
+
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(generation.Intermediate.KeyIdentifier));
+        generator.AddExtension(X509Extensions.CrlNumber, false, new CrlNumber(BigInteger.ValueOf(number)));
+        return generator.Generate(generation.Signer).GetEncoded();
+    }
+
+    public static string ToPem(byte[] der) => PemText.Encode("X509 CRL", der);
+
+}

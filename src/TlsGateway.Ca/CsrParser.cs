@@ -1,0 +1,268 @@
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.GM;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Security;
+
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Reads and checks a PKCS#10 certificate request (RFC 2986): size, encoding, self-signature,
+/// key strength and the extensions it asks for. Identity and DNS policy are the issuer's job;
+/// this class only says what the request contains, or why it is unacceptable.
+/// Signatures are verified by the platform's OpenSSL-backed ECDsa/RSA (BouncyCastle's managed
+/// ECDSA is several times slower); SM2 signatures by BouncyCastle.
+/// </summary>
+public static class CsrParser
+{
+    public const int MaxCsrBytes = 64 * 1024;
+
+    // Extensions a CSR may request. Any value asked for in them is replaced by the CA's own
+    // template except subjectAltName, which is checked against policy; anything else is refused.
+    private static readonly HashSet<string> s_allowedExtensions =
+    [
+        X509Extensions.SubjectAlternativeName.Id,
+        X509Extensions.BasicConstraints.Id,
+        X509Extensions.KeyUsage.Id,
+        X509Extensions.ExtendedKeyUsage.Id,
+        X509Extensions.SubjectKeyIdentifier.Id,
+    ];
+
+    public static CsrContents Parse(ReadOnlySpan<byte> input)
+    {
+        if (input.Length > MaxCsrBytes)
+        {
+            throw Deny(DenialReason.Oversized, $"the CSR is {input.Length} bytes; the limit is {MaxCsrBytes}");
+        }
+
+        byte[] der = ToDer(input);
+        CertificationRequest request;
+        try
+        {
+            using var stream = new Asn1InputStream(der);
+            Asn1Object top = stream.ReadObject() ?? throw new FormatException("empty");
+            if (stream.ReadObject() is not null)
+            {
+                throw new FormatException("trailing data after the request");
+            }
+
+            request = CertificationRequest.GetInstance(top);
+            _ = request.GetCertificationRequestInfo().Subject;
+        }
+        catch (Exception e) when (IsParseError(e))
+        {
+            throw Deny(DenialReason.Malformed, $"the CSR is not a valid PKCS#10 request ({e.Message})");
+        }
+
+        CertificationRequestInfo info = request.GetCertificationRequestInfo();
+        SubjectPublicKeyInfo key = info.SubjectPublicKeyInfo;
+        bool isRsa = CheckKey(key);
+        VerifySignature(request, info, key);
+        try
+        {
+            (List<string> uris, List<string> dns) = ReadRequestedNames(info);
+            return new CsrContents(key, isRsa, uris, dns);
+        }
+        catch (Exception e) when (IsParseError(e))
+        {
+            throw Deny(DenialReason.Malformed, $"the CSR's requested extensions are malformed ({e.Message})");
+        }
+    }
+
+    private static byte[] ToDer(ReadOnlySpan<byte> input)
+    {
+        if (input.Length > 0 && input[0] == 0x30)
+        {
+            return input.ToArray();
+        }
+
+        string text = Encoding.ASCII.GetString(input);
+        foreach (string label in new[] { "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST" })
+        {
+            List<byte[]> blocks;
+            try
+            {
+                blocks = PemText.DecodeAll(text, label);
+            }
+            catch (FormatException)
+            {
+                throw Deny(DenialReason.Malformed, "the CSR's PEM block has invalid base64");
+            }
+
+            if (blocks.Count == 1)
+            {
+                return blocks[0];
+            }
+
+            if (blocks.Count > 1)
+            {
+                throw Deny(DenialReason.Malformed, "the input holds more than one CSR");
+            }
+        }
+
+        throw Deny(DenialReason.Malformed, "the input is neither DER nor a PEM 'CERTIFICATE REQUEST' block");
+    }
+
+    /// <summary>Returns whether the key is RSA; refuses weak or unknown keys.</summary>
+    private static bool CheckKey(SubjectPublicKeyInfo key)
+    {
+        DerObjectIdentifier algorithm = key.AlgorithmID.Algorithm;
+        if (algorithm.Equals(PkcsObjectIdentifiers.RsaEncryption))
+        {
+            int bits;
+            try
+            {
+                bits = RsaPublicKeyStructure.GetInstance(key.ParsePublicKey()).Modulus.BitLength;
+            }
+            catch (Exception e) when (IsParseError(e))
+            {
+                throw Deny(DenialReason.Malformed, "the CSR's RSA public key is malformed");
+            }
+
+            return bits >= 2048 ? true : throw Deny(DenialReason.WeakKey, $"RSA keys must be at least 2048 bits (this one: {bits})");
+        }
+
+        if (algorithm.Equals(X9ObjectIdentifiers.IdECPublicKey))
+        {
+            Asn1Encodable? parameters = key.AlgorithmID.Parameters;
+            if (parameters is DerObjectIdentifier curve
+                && (curve.Equals(SecObjectIdentifiers.SecP256r1) || curve.Equals(SecObjectIdentifiers.SecP384r1)
+                    || curve.Equals(SecObjectIdentifiers.SecP521r1) || curve.Equals(GMObjectIdentifiers.sm2p256v1)))
+            {
+                return false;
+            }
+
+            throw Deny(DenialReason.WeakKey, "EC keys must use P-256, P-384, P-521 or SM2 named curves");
+        }
+
+        throw Deny(DenialReason.UnsupportedAlgorithm, $"key algorithm {algorithm.Id} is not accepted (use ECDSA, RSA or SM2)");
+    }
+
+    private static void VerifySignature(CertificationRequest request, CertificationRequestInfo info, SubjectPublicKeyInfo key)
+    {
+        byte[] signed = info.GetDerEncoded();
+        byte[] signature = request.Signature.GetOctets();
+        string algorithm = request.SignatureAlgorithm.Algorithm.Id;
+        byte[] spki = key.GetDerEncoded();
+        bool valid;
+        try
+        {
+            valid = algorithm switch
+            {
+                "1.2.840.10045.4.3.2" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA256),
+                "1.2.840.10045.4.3.3" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA384),
+                "1.2.840.10045.4.3.4" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA512),
+                "1.2.840.113549.1.1.11" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA256),
+                "1.2.840.113549.1.1.12" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA384),
+                "1.2.840.113549.1.1.13" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA512),
+                "1.2.156.10197.1.501" => VerifySm2(key, signed, signature),
+                _ => throw Deny(DenialReason.UnsupportedAlgorithm, $"CSR signature algorithm {algorithm} is not accepted"),
+            };
+        }
+        catch (CryptographicException)
+        {
+            valid = false;
+        }
+
+        if (!valid)
+        {
+            throw Deny(DenialReason.BadSignature, "the CSR's signature does not verify with the key it contains");
+        }
+    }
+
+    private static bool VerifyEcdsa(byte[] spki, byte[] data, byte[] signature, HashAlgorithmName hash)
+    {
+        using var ecdsa = ECDsa.Create();
+        ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
+        return ecdsa.VerifyData(data, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+    }
+
+    private static bool VerifyRsa(byte[] spki, byte[] data, byte[] signature, HashAlgorithmName hash)
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(spki, out _);
+        return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+    }
+
+    private static bool VerifySm2(SubjectPublicKeyInfo key, byte[] data, byte[] signature)
+    {
+        var signer = new SM2Signer();
+        signer.Init(false, (ECPublicKeyParameters)PublicKeyFactory.CreateKey(key));
+        signer.BlockUpdate(data, 0, data.Length);
+        return signer.VerifySignature(signature);
+    }
+
+    private static (List<string> Uris, List<string> Dns) ReadRequestedNames(CertificationRequestInfo info)
+    {
+        var uris = new List<string>();
+        var dns = new List<string>();
+        if (info.Attributes is null)
+        {
+            return (uris, dns);
+        }
+
+        foreach (Asn1Encodable item in info.Attributes)
+        {
+            AttributePkcs attribute = AttributePkcs.GetInstance(item);
+            if (!attribute.AttrType.Equals(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest))
+            {
+                continue; // challengePassword and friends mean nothing to this CA
+            }
+
+            foreach (Asn1Encodable value in attribute.AttrValues)
+            {
+                X509Extensions extensions = X509Extensions.GetInstance(value);
+                foreach (DerObjectIdentifier oid in extensions.ExtensionOids)
+                {
+                    if (!s_allowedExtensions.Contains(oid.Id))
+                    {
+                        throw Deny(DenialReason.ExtensionNotAllowed, $"the CSR requests extension {oid.Id}, which this CA does not grant");
+                    }
+
+                    X509Extension extension = extensions.GetExtension(oid);
+                    if (oid.Equals(X509Extensions.BasicConstraints) && BasicConstraints.GetInstance(extension.GetParsedValue()).IsCA())
+                    {
+                        throw Deny(DenialReason.CaRequested, "the CSR asks for CA:TRUE; workload certificates are never CAs");
+                    }
+
+                    if (oid.Equals(X509Extensions.SubjectAlternativeName))
+                    {
+                        ReadNames(GeneralNames.GetInstance(extension.GetParsedValue()), uris, dns);
+                    }
+                }
+            }
+        }
+
+        return (uris, dns);
+    }
+
+    private static void ReadNames(GeneralNames names, List<string> uris, List<string> dns)
+    {
+        foreach (GeneralName name in names.GetNames())
+        {
+            switch (name.TagNo)
+            {
+                case GeneralName.UniformResourceIdentifier:
+                    uris.Add(DerIA5String.GetInstance(name.Name).GetString());
+                    break;
+                case GeneralName.DnsName:
+                    dns.Add(DerIA5String.GetInstance(name.Name).GetString());
+                    break;
+                default:
+                    throw Deny(DenialReason.ExtensionNotAllowed, "the CSR requests a subjectAltName other than a URI or DNS name");
+            }
+        }
+    }
+
+    // What BouncyCastle throws for bad ASN.1 varies with where the structure breaks.
+    private static bool IsParseError(Exception e) =>
+        e is IOException or ArgumentException or FormatException or InvalidCastException or InvalidOperationException or IndexOutOfRangeException;
+
+    private static IssuanceDeniedException Deny(DenialReason reason, string message) => new(reason, message);
+}

@@ -1,0 +1,74 @@
+using TlsGateway.Crypto;
+using TlsGateway.Storage;
+
+namespace TlsGateway.Ca;
+
+/// <summary>
+/// Root rotation without an outage (the order Istio's and SPIRE's operators follow by hand):
+/// <list type="number">
+/// <item>a new root and intermediate become the active generation; the previous one becomes
+/// Retiring and signs nothing new, but its root stays in the trust bundle;</item>
+/// <item>workloads renew, so their leaves move to the new intermediate; a client trusting the
+/// bundle trusts both the old leaves and the new ones meanwhile;</item>
+/// <item>once the last leaf the old generation signed has expired, it is Retired and its root
+/// leaves the bundle (<see cref="AdvanceAsync"/>, run by `ca status` and periodically by the server).</item>
+/// </list>
+/// </summary>
+public sealed class RootRotation(CertificateAuthority authority, CaLayout layout, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<CaGeneration> RotateAsync(CaSettings settings, CaKeyAccess access, CaBootstrap.Options options, CaCaller caller,
+        CancellationToken cancellationToken = default)
+    {
+        CaGeneration created = await CaBootstrap.CreateGenerationAsync(authority.Store, layout, settings, access, options, caller.Name, _time,
+            cancellationToken).ConfigureAwait(false);
+        await authority.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        WriteBundle();
+        return created;
+    }
+
+    /// <summary>Retires every Retiring generation none of whose leaves is still valid. Returns the ids retired.</summary>
+    public async Task<IReadOnlyList<int>> AdvanceAsync(CancellationToken cancellationToken = default)
+    {
+        var retired = new List<int>();
+        foreach (GenerationStatus status in await StatusAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (status.Generation.State == CaGenerationState.Retiring && status.LiveLeaves == 0)
+            {
+                await authority.Store.SaveGenerationAsync(status.Generation with { State = CaGenerationState.Retired },
+                    new AuditEntry(AuditKinds.Retire, "system", $"generation {status.Generation.Id}", "every leaf it signed has expired; root removed from the trust bundle"),
+                    cancellationToken).ConfigureAwait(false);
+                retired.Add(status.Generation.Id);
+            }
+        }
+
+        if (retired.Count > 0)
+        {
+            await authority.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            WriteBundle();
+        }
+
+        return retired;
+    }
+
+    public async Task<IReadOnlyList<GenerationStatus>> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        var result = new List<GenerationStatus>();
+        foreach (CaGeneration generation in await authority.Store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            IReadOnlyList<IssuedCertificate> live = generation.State == CaGenerationState.Retired
+                ? []
+                : await authority.Store.ListCertificatesAsync(new CertificateQuery(Generation: generation.Id, NotAfterAfter: now, Limit: int.MaxValue),
+                    cancellationToken).ConfigureAwait(false);
+            CaCertificate root = CaCertificate.FromPem(generation.RootPem);
+            result.Add(new GenerationStatus(generation, root.Fingerprint, root.NotAfter, live.Count, live.Count == 0 ? null : live[^1].NotAfter));
+        }
+
+        return result;
+    }
+
+    /// <summary>Rewrites DIR/bundle.pem from the current snapshot.</summary>
+    public void WriteBundle() => AtomicFile.Write(layout.Bundle, authority.State.TrustBundlePem, AtomicFile.PublicMode);
+}

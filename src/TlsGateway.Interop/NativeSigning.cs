@@ -1,0 +1,93 @@
+using System.Text;
+
+namespace TlsGateway.Interop;
+
+/// <summary>
+/// Key generation, public-key export, encrypted export and signing with a key that lives in
+/// OpenSSL (or in a token behind an ENGINE). Used by the CA: its private keys never enter
+/// managed memory as plaintext.
+/// </summary>
+public static unsafe class NativeSigning
+{
+    /// <summary>The distinguishing ID used in certificate and CRL signatures (GM/T 0009, "1234567812345678").</summary>
+    public static ReadOnlySpan<byte> Sm2DefaultId => "1234567812345678"u8;
+
+    public static SafePrivateKeyHandle Generate(NativeKeyType keyType, int rsaBits = 0)
+    {
+        SafePrivateKeyHandle key = TlsGwNative.PKeyGenerate(keyType, rsaBits);
+        if (key.IsInvalid)
+        {
+            key.Dispose();
+            throw OpenSslException.FromErrorQueue($"generate {keyType} key");
+        }
+
+        return key;
+    }
+
+    /// <summary>The DER SubjectPublicKeyInfo of the key.</summary>
+    public static byte[] ExportPublicKey(SafePrivateKeyHandle key)
+    {
+        int length = TlsGwNative.PKeyExportPublic(key, default, 0);
+        if (length <= 0)
+        {
+            throw OpenSslException.FromErrorQueue("export public key");
+        }
+
+        byte[] der = new byte[length];
+        if (TlsGwNative.PKeyExportPublic(key, der, der.Length) != length)
+        {
+            throw OpenSslException.FromErrorQueue("export public key");
+        }
+
+        return der;
+    }
+
+    /// <summary>The key as an encrypted PKCS#8 PEM (AES-256-CBC, PBKDF2); passphrase must not be empty.</summary>
+    public static string ExportEncryptedPkcs8(SafePrivateKeyHandle key, ReadOnlySpan<byte> passphrase)
+    {
+        if (passphrase.IsEmpty)
+        {
+            throw new ArgumentException("an encrypted key needs a non-empty passphrase", nameof(passphrase));
+        }
+
+        int length = TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, default, 0);
+        if (length <= 0)
+        {
+            throw OpenSslException.FromErrorQueue("encrypt private key");
+        }
+
+        byte[] pem = new byte[length];
+        if (TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, pem, pem.Length) != length)
+        {
+            throw OpenSslException.FromErrorQueue("encrypt private key");
+        }
+
+        return Encoding.ASCII.GetString(pem);
+    }
+
+    /// <summary>
+    /// Signs data with the digest named as OpenSSL names it ("SHA256", "SHA384", "SM3").
+    /// For SM2 keys pass the distinguishing ID (<see cref="Sm2DefaultId"/> for certificates).
+    /// </summary>
+    public static byte[] Sign(SafePrivateKeyHandle key, string digestName, ReadOnlySpan<byte> data, ReadOnlySpan<byte> sm2Id = default)
+    {
+        // 1 KiB covers RSA-8192 (1,024 bytes) and any ECDSA/SM2 DER signature.
+        Span<byte> signature = stackalloc byte[1024];
+        int length;
+        int ok;
+        fixed (byte* id = sm2Id)
+        fixed (byte* input = data)
+        fixed (byte* output = signature)
+        {
+            ok = TlsGwNative.DigestSign(key, digestName, sm2Id.IsEmpty ? null : id, sm2Id.Length,
+                input, data.Length, output, signature.Length, out length);
+        }
+
+        if (ok != 1)
+        {
+            throw OpenSslException.FromErrorQueue($"sign with {digestName}");
+        }
+
+        return signature[..length].ToArray();
+    }
+}

@@ -1,0 +1,390 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+
+namespace TlsGateway.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, written through one connection.
+/// </summary>
+/// <remarks>
+/// Every call takes <see cref="_gate"/>, so this process has one writer and the prepared commands
+/// are never shared between threads. Each write runs in <c>BEGIN IMMEDIATE</c>, which takes
+/// SQLite's write lock before the audit head is read, so the head read and the append cannot
+/// interleave with another writer (another process on the same file included).
+/// <c>synchronous=NORMAL</c> in WAL mode can lose the last commits on power loss but never
+/// corrupts the file or the chain; that is the trade for issuing thousands of leaves a second.
+/// Non-goal: concurrent readers inside one process; the CA's reads are rare and short.
+/// </remarks>
+public sealed class SqliteCaStore : ICaStore
+{
+    /// <summary>The file name used when the location given is a directory.</summary>
+    public const string DefaultFileName = "tlsgw.db";
+
+    private const int AuditPageSize = 512;
+    private const int BusyTimeoutMilliseconds = 10_000;
+
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeProvider _timeProvider;
+    private readonly SqliteStatements _statements;
+    private bool _disposed;
+
+    private SqliteCaStore(SqliteConnection connection, string description, TimeProvider timeProvider)
+    {
+        _connection = connection;
+        _timeProvider = timeProvider;
+        _statements = new SqliteStatements(connection);
+        Description = description;
+    }
+
+    public string Description { get; }
+
+    /// <summary>
+    /// Opens (creating and migrating as needed) the store at <paramref name="path"/>: a file, or a
+    /// directory to hold <see cref="DefaultFileName"/>. A new file is created with mode 0600.
+    /// </summary>
+    /// <exception cref="StoreException">The file cannot be created, opened or migrated.</exception>
+    public static SqliteCaStore Open(string path, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath) || path.EndsWith('/'))
+        {
+            fullPath = Path.Combine(fullPath, DefaultFileName);
+        }
+
+        string description = "sqlite:" + fullPath;
+        SqliteConnection? connection = null;
+        try
+        {
+            CreatePrivateFile(fullPath);
+            var builder = new SqliteConnectionStringBuilder
+            {
+                DataSource = fullPath,
+                Mode = SqliteOpenMode.ReadWrite,
+                Pooling = false,
+            };
+            connection = new SqliteConnection(builder.ConnectionString);
+            connection.Open();
+            Pragma(connection, "journal_mode=WAL");
+            Pragma(connection, "synchronous=NORMAL");
+            Pragma(connection, $"busy_timeout={BusyTimeoutMilliseconds}");
+            SqliteMigrations.Apply(connection);
+            return new SqliteCaStore(connection, description, timeProvider ?? TimeProvider.System);
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException or StoreException)
+        {
+            connection?.Dispose();
+            throw new StoreException($"cannot open CA store {description}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>
+    /// A private store in memory, gone on dispose: the test fake for everything built on the
+    /// store, running the very SQL the file store runs.
+    /// </summary>
+    public static SqliteCaStore OpenInMemory(TimeProvider? timeProvider = null)
+    {
+        var connection = new SqliteConnection("Data Source=:memory:;Pooling=False");
+        connection.Open();
+        SqliteMigrations.Apply(connection);
+        return new SqliteCaStore(connection, "sqlite::memory:", timeProvider ?? TimeProvider.System);
+    }
+
+    public async Task RecordIssuanceAsync(IssuedCertificate certificate, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Check(certificate);
+        StoreArguments.Check(audit);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            if (!_statements.InsertCertificate(transaction, certificate))
+            {
+                // Disposing the transaction rolls it back; nothing of this call remains.
+                throw new DuplicateSerialException(certificate.Serial);
+            }
+
+            AppendAudit(transaction, audit);
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serial);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _statements.FindCertificate(serial);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(CertificateQuery query, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Check(query);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            var conditions = new List<string>();
+            if (query.SpiffeId is not null)
+            {
+                conditions.Add("spiffe_id = @spiffe_id");
+                command.Parameters.AddWithValue("@spiffe_id", query.SpiffeId);
+            }
+
+            if (query.Status is { } status)
+            {
+                conditions.Add("status = @status");
+                command.Parameters.AddWithValue("@status", (int)status);
+            }
+
+            if (query.Generation is { } generation)
+            {
+                conditions.Add("generation = @generation");
+                command.Parameters.AddWithValue("@generation", generation);
+            }
+
+            if (query.NotAfterBefore is { } before)
+            {
+                conditions.Add("not_after < @before");
+                command.Parameters.AddWithValue("@before", before.ToUnixTimeMilliseconds());
+            }
+
+            if (query.NotAfterAfter is { } after)
+            {
+                conditions.Add("not_after > @after");
+                command.Parameters.AddWithValue("@after", after.ToUnixTimeMilliseconds());
+            }
+
+            string where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
+            command.CommandText = $"SELECT {SqliteRows.CertificateColumns} FROM certificates{where} ORDER BY not_after, serial LIMIT @limit";
+            command.Parameters.AddWithValue("@limit", query.Limit);
+            var certificates = new List<IssuedCertificate>();
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                certificates.Add(SqliteRows.ReadCertificate(reader));
+            }
+
+            return certificates;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> RevokeAsync(IReadOnlyList<string> serials, RevocationReason reason, DateTimeOffset revokedAt, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        string[] distinct = StoreArguments.Distinct(serials);
+        StoreArguments.Check(audit);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            var changed = new List<string>();
+            foreach (string serial in distinct)
+            {
+                if (_statements.Revoke(transaction, serial, reason, StoreTime.Truncate(revokedAt)))
+                {
+                    changed.Add(serial);
+                }
+            }
+
+            // The request is audited even when nothing changed: a repeated revocation is still an act.
+            AppendAudit(transaction, audit);
+            transaction.Commit();
+            return changed;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<CaGeneration>> ListGenerationsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _statements.ListGenerations(null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<CaGeneration> SaveGenerationAsync(CaGeneration generation, AuditEntry audit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Check(generation);
+        StoreArguments.Check(audit);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            int id = _statements.SaveGeneration(transaction, generation);
+            AppendAudit(transaction, audit);
+            CaGeneration stored = _statements.ListGenerations(transaction).Single(g => g.Id == id);
+            transaction.Commit();
+            return stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<long> NextCrlNumberAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _statements.NextCrlNumber();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<AuditEvent> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.Check(entry);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            AuditEvent appended = AppendAudit(transaction, entry);
+            transaction.Commit();
+            return appended;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async IAsyncEnumerable<AuditEvent> ReadAuditAsync(long fromSequence = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Page by page, releasing the gate between pages, so a caller that writes to the store
+        // while iterating cannot deadlock against its own read. The log is append-only, so pages
+        // read at different moments still join into one consistent prefix.
+        long next = fromSequence;
+        while (true)
+        {
+            IReadOnlyList<AuditEvent> page;
+            await EnterAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                page = _statements.ReadAudit(next, AuditPageSize);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            foreach (AuditEvent auditEvent in page)
+            {
+                yield return auditEvent;
+            }
+
+            if (page.Count < AuditPageSize)
+            {
+                yield break;
+            }
+
+            next = page[^1].Sequence + 1;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _statements.Dispose();
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private AuditEvent AppendAudit(SqliteTransaction transaction, AuditEntry entry)
+    {
+        (long sequence, byte[] previousHash) = _statements.ReadAuditHead(transaction);
+        DateTimeOffset time = StoreTime.Now(_timeProvider);
+        byte[] hash = AuditChain.ComputeHash(previousHash, sequence, time, entry.Kind, entry.Actor, entry.Subject, entry.Detail);
+        var appended = new AuditEvent(sequence, time, entry.Kind, entry.Actor, entry.Subject, entry.Detail, previousHash, hash);
+        _statements.InsertAudit(transaction, appended);
+        return appended;
+    }
+
+    private async Task EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_disposed)
+        {
+            _gate.Release();
+            throw new ObjectDisposedException(Description);
+        }
+    }
+
+    /// <summary>
+    /// Creates the file with mode 0600 before SQLite sees it, because SQLite would create it with
+    /// the process umask; SQLite gives the -wal and -shm files the database file's mode.
+    /// </summary>
+    private static void CreatePrivateFile(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        string? directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            using FileStream stream = new(path, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first; that process set the mode.
+        }
+    }
+
+    private static void Pragma(SqliteConnection connection, string pragma)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + pragma;
+        command.ExecuteNonQuery();
+    }
+}

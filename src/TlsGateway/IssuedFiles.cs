@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using TlsGateway.Ca;
+using TlsGateway.Crypto;
+using TlsGateway.Identity;
+
+namespace TlsGateway.Host;
+
+/// <summary>
+/// The three files an issued identity is handed out as — DIR/cert.pem (leaf then
+/// intermediates), DIR/key.pem (mode 0600) and DIR/bundle.pem (trusted roots) — and the key
+/// pair plus CSR `cert issue` makes when the requester brings no CSR of its own.
+/// </summary>
+internal static class IssuedFiles
+{
+    public const string CertificateFile = "cert.pem";
+    public const string KeyFile = "key.pem";
+    public const string BundleFile = "bundle.pem";
+
+    /// <summary>Leaf key types `cert issue --key-type` accepts.</summary>
+    public static readonly string[] KeyTypes = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072"];
+
+    /// <summary>A new key and a CSR for it (empty subject, SANs requested), and the key's PKCS#8 PEM.</summary>
+    public static (byte[] Csr, string KeyPem) NewKeyAndCsr(string keyType, SpiffeId id, IReadOnlyList<string> dnsNames)
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(id.ToString()));
+        foreach (string name in dnsNames)
+        {
+            san.AddDnsName(name);
+        }
+
+        using AsymmetricAlgorithm key = keyType switch
+        {
+            "ecdsa-p256" => ECDsa.Create(ECCurve.NamedCurves.nistP256),
+            "ecdsa-p384" => ECDsa.Create(ECCurve.NamedCurves.nistP384),
+            "rsa-2048" => RSA.Create(2048),
+            "rsa-3072" => RSA.Create(3072),
+            _ => throw new FormatException($"--key-type '{keyType}' is not one of {string.Join(", ", KeyTypes)} (for SM2 and other keys bring a --csr)"),
+        };
+        CertificateRequest request = key is ECDsa ec
+            ? new CertificateRequest(new X500DistinguishedName(""), ec, keyType == "ecdsa-p384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256)
+            : new CertificateRequest(new X500DistinguishedName(""), (RSA)key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(san.Build());
+        return (request.CreateSigningRequest(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>Writes key.pem (if given) first, then cert.pem and bundle.pem, each atomically.</summary>
+    public static void Write(string directory, IssuedIdentity identity, string? keyPem)
+    {
+        Directory.CreateDirectory(directory);
+        if (keyPem is not null)
+        {
+            AtomicFile.Write(Path.Combine(directory, KeyFile), keyPem, AtomicFile.PrivateMode);
+        }
+
+        AtomicFile.Write(Path.Combine(directory, CertificateFile), identity.CertificateChainPem, AtomicFile.PublicMode);
+        AtomicFile.Write(Path.Combine(directory, BundleFile), identity.BundlePem, AtomicFile.PublicMode);
+    }
+
+    /// <summary>What `cert renew` needs from an existing cert.pem: its SPIFFE ID, DNS names and key type.</summary>
+    public static (SpiffeId Id, List<string> DnsNames, string KeyType) Describe(string certificatePath)
+    {
+        using X509Certificate2 leaf = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
+        // .NET's SAN extension type enumerates DNS names and IPs only; read URIs with BouncyCastle.
+        var parsed = new CaCertificate(leaf.RawData);
+        List<(int Type, string Value)> names = (parsed.Certificate.GetSubjectAlternativeNames() ?? (System.Collections.ICollection)Array.Empty<object>())
+            .Cast<System.Collections.IList>().Select(n => (Convert.ToInt32(n[0], System.Globalization.CultureInfo.InvariantCulture), n[1]?.ToString() ?? "")).ToList();
+        List<string> uris = names.Where(n => n.Type == Org.BouncyCastle.Asn1.X509.GeneralName.UniformResourceIdentifier).Select(n => n.Value).ToList();
+        if (uris.Count != 1 || !SpiffeId.TryParse(uris[0], out SpiffeId? id, out _))
+        {
+            throw new FormatException($"{certificatePath} holds no single SPIFFE ID URI SAN");
+        }
+
+        List<string> dns = names.Where(n => n.Type == Org.BouncyCastle.Asn1.X509.GeneralName.DnsName).Select(n => n.Value).ToList();
+        string keyType = leaf.GetECDsaPublicKey() is ECDsa ec
+            ? (ec.KeySize == 384 ? "ecdsa-p384" : "ecdsa-p256")
+            : (leaf.GetRSAPublicKey()?.KeySize >= 3072 ? "rsa-3072" : "rsa-2048");
+        return (id, dns, keyType);
+    }
+}
