@@ -1,6 +1,8 @@
 #include "pal_sign.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <string.h>
@@ -158,4 +160,69 @@ done:
     // EVP_MD_CTX_set_pkey_ctx does not take ownership.
     EVP_PKEY_CTX_free(keyContext);
     return ok;
+}
+
+int32_t TlsGwNative_EcVerify(const char* curveName, const uint8_t* point, int32_t pointLength, const char* digestName,
+    const uint8_t* sm2Id, int32_t sm2IdLength, const uint8_t* data, int32_t dataLength, const uint8_t* signature, int32_t signatureLength)
+{
+    ERR_clear_error();
+    if (curveName == NULL || point == NULL || pointLength <= 0 || digestName == NULL || (data == NULL && dataLength != 0)
+        || signature == NULL || signatureLength <= 0)
+    {
+        return -1;
+    }
+
+    int isSm2 = strcmp(curveName, "SM2") == 0;
+    OSSL_PARAM params[] =
+    {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char*)curveName, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void*)point, (size_t)pointLength),
+        OSSL_PARAM_construct_end(),
+    };
+
+    int32_t result = -1;
+    EVP_PKEY* key = NULL;
+    EVP_PKEY_CTX* keyContext = NULL;
+    EVP_PKEY_CTX* verifyContext = NULL;
+    EVP_MD_CTX* mdContext = NULL;
+    EVP_PKEY_CTX* fromData = EVP_PKEY_CTX_new_from_name(NULL, isSm2 ? "SM2" : "EC", NULL);
+    // EVP_PKEY_fromdata checks that the point is on the curve (EC_POINT_oct2point).
+    if (fromData == NULL || EVP_PKEY_fromdata_init(fromData) != 1 || EVP_PKEY_fromdata(fromData, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    {
+        goto done;
+    }
+
+    mdContext = EVP_MD_CTX_new();
+    if (mdContext == NULL)
+    {
+        goto done;
+    }
+
+    if (sm2Id != NULL)
+    {
+        verifyContext = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+        if (verifyContext == NULL || EVP_PKEY_CTX_set1_id(verifyContext, sm2Id, (size_t)sm2IdLength) <= 0)
+        {
+            goto done;
+        }
+
+        EVP_MD_CTX_set_pkey_ctx(mdContext, verifyContext);
+    }
+
+    if (EVP_DigestVerifyInit_ex(mdContext, &keyContext, digestName, NULL, NULL, key, NULL) != 1)
+    {
+        goto done;
+    }
+
+    int verified = EVP_DigestVerify(mdContext, signature, (size_t)signatureLength, data, (size_t)dataLength);
+    // 0 is "does not verify"; a negative value (a malformed signature) is also just "invalid".
+    result = verified == 1 ? 1 : 0;
+    ERR_clear_error();
+
+done:
+    EVP_MD_CTX_free(mdContext);
+    EVP_PKEY_CTX_free(verifyContext);
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(fromData);
+    return result;
 }

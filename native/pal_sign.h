@@ -36,3 +36,11 @@ TLSGW_EXPORT int32_t TlsGwNative_PKeyExportEncryptedPkcs8(EVP_PKEY* key, const u
 // *signatureLength gets the length written; returns 1 on success, 0 with the error queue set.
 TLSGW_EXPORT int32_t TlsGwNative_DigestSign(EVP_PKEY* key, const char* digestName, const uint8_t* sm2Id, int32_t sm2IdLength,
     const uint8_t* data, int32_t dataLength, uint8_t* signature, int32_t signatureCapacity, int32_t* signatureLength);
+
+// Verifies an ECDSA (DER ECDSA-Sig-Value) or SM2 signature over data with a public key given as
+// its curve ("P-256", "P-384", "P-521", "SM2") and encoded point, built with EVP_PKEY_fromdata.
+// Taking the point rather than a DER SubjectPublicKeyInfo skips OpenSSL 3.0's decoder
+// machinery, which costs more than the signature check itself. sm2Id as in DigestSign.
+// Returns 1 valid, 0 invalid, -1 error (bad point, unknown curve; the error queue says which).
+TLSGW_EXPORT int32_t TlsGwNative_EcVerify(const char* curveName, const uint8_t* point, int32_t pointLength, const char* digestName,
+    const uint8_t* sm2Id, int32_t sm2IdLength, const uint8_t* data, int32_t dataLength, const uint8_t* signature, int32_t signatureLength);

@@ -9,6 +9,7 @@ using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;
+using TlsGateway.Interop;
 
 namespace TlsGateway.Ca;
 
@@ -63,7 +64,7 @@ public static class CsrParser
         CertificationRequestInfo info = request.GetCertificationRequestInfo();
         SubjectPublicKeyInfo key = info.SubjectPublicKeyInfo;
         bool isRsa = CheckKey(key);
-        VerifySignature(request, info, key);
+        VerifySignature(request, SignedBytes(der), key);
         try
         {
             (List<string> uris, List<string> dns) = ReadRequestedNames(info);
@@ -144,9 +145,26 @@ public static class CsrParser
         throw Deny(DenialReason.UnsupportedAlgorithm, $"key algorithm {algorithm.Id} is not accepted (use ECDSA, RSA or SM2)");
     }
 
-    private static void VerifySignature(CertificationRequest request, CertificationRequestInfo info, SubjectPublicKeyInfo key)
+    /// <summary>
+    /// The CertificationRequestInfo exactly as the requester signed it (RFC 2986 §4.2), cut from
+    /// the input rather than re-encoded, so a valid signature over a non-canonical encoding still
+    /// verifies and the CA does not pay for a second encoding.
+    /// </summary>
+    private static byte[] SignedBytes(byte[] der)
     {
-        byte[] signed = info.GetDerEncoded();
+        try
+        {
+            var outer = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence();
+            return outer.ReadEncodedValue().ToArray();
+        }
+        catch (System.Formats.Asn1.AsnContentException e)
+        {
+            throw Deny(DenialReason.Malformed, $"the CSR is not a valid PKCS#10 request ({e.Message})");
+        }
+    }
+
+    private static void VerifySignature(CertificationRequest request, byte[] signed, SubjectPublicKeyInfo key)
+    {
         byte[] signature = request.Signature.GetOctets();
         string algorithm = request.SignatureAlgorithm.Algorithm.Id;
         byte[] spki = key.GetDerEncoded();
@@ -155,9 +173,9 @@ public static class CsrParser
         {
             valid = algorithm switch
             {
-                "1.2.840.10045.4.3.2" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA256),
-                "1.2.840.10045.4.3.3" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA384),
-                "1.2.840.10045.4.3.4" => VerifyEcdsa(spki, signed, signature, HashAlgorithmName.SHA512),
+                "1.2.840.10045.4.3.2" => VerifyEcdsa(key, signed, signature, "SHA256"),
+                "1.2.840.10045.4.3.3" => VerifyEcdsa(key, signed, signature, "SHA384"),
+                "1.2.840.10045.4.3.4" => VerifyEcdsa(key, signed, signature, "SHA512"),
                 "1.2.840.113549.1.1.11" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA256),
                 "1.2.840.113549.1.1.12" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA384),
                 "1.2.840.113549.1.1.13" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA512),
@@ -176,11 +194,25 @@ public static class CsrParser
         }
     }
 
-    private static bool VerifyEcdsa(byte[] spki, byte[] data, byte[] signature, HashAlgorithmName hash)
+    private static bool VerifyEcdsa(SubjectPublicKeyInfo key, byte[] data, byte[] signature, string digest)
     {
-        using var ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
-        return ecdsa.VerifyData(data, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+        // Through the shim with the curve name and point: importing a DER key into OpenSSL 3.0
+        // (what .NET's ImportSubjectPublicKeyInfo does) costs more than the check itself.
+        string curve = ((DerObjectIdentifier)key.AlgorithmID.Parameters).Id switch
+        {
+            "1.2.840.10045.3.1.7" => "P-256",
+            "1.3.132.0.34" => "P-384",
+            "1.3.132.0.35" => "P-521",
+            _ => throw new CryptographicException("unsupported curve"),
+        };
+        try
+        {
+            return NativeSigning.VerifyEc(curve, key.PublicKeyData.GetOctets(), digest, data, signature);
+        }
+        catch (OpenSslException)
+        {
+            throw Deny(DenialReason.Malformed, "the CSR's public key is not a valid point on its curve");
+        }
     }
 
     private static bool VerifyRsa(byte[] spki, byte[] data, byte[] signature, HashAlgorithmName hash)

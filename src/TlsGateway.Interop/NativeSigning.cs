@@ -90,4 +90,28 @@ public static unsafe class NativeSigning
 
         return signature[..length].ToArray();
     }
+
+    /// <summary>
+    /// Verifies an ECDSA or SM2 signature (DER) with a public key given as curve name ("P-256",
+    /// "P-384", "P-521", "SM2") and encoded point. Throws when the point is not on the curve.
+    /// </summary>
+    public static bool VerifyEc(string curveName, ReadOnlySpan<byte> point, string digestName, ReadOnlySpan<byte> data,
+        ReadOnlySpan<byte> signature, ReadOnlySpan<byte> sm2Id = default)
+    {
+        int result;
+        fixed (byte* p = point)
+        fixed (byte* id = sm2Id)
+        fixed (byte* d = data)
+        fixed (byte* s = signature)
+        {
+            result = TlsGwNative.EcVerify(curveName, p, point.Length, digestName, sm2Id.IsEmpty ? null : id, sm2Id.Length, d, data.Length, s, signature.Length);
+        }
+
+        return result switch
+        {
+            1 => true,
+            0 => false,
+            _ => throw OpenSslException.FromErrorQueue($"check {curveName} signature"),
+        };
+    }
 }

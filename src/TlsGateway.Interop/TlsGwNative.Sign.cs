@@ -18,4 +18,8 @@ public static unsafe partial class TlsGwNative
     [LibraryImport(Library, EntryPoint = "TlsGwNative_DigestSign", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int DigestSign(SafePrivateKeyHandle key, string digestName, byte* sm2Id, int sm2IdLength,
         byte* data, int dataLength, byte* signature, int signatureCapacity, out int signatureLength);
+
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_EcVerify", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int EcVerify(string curveName, byte* point, int pointLength, string digestName, byte* sm2Id, int sm2IdLength,
+        byte* data, int dataLength, byte* signature, int signatureLength);
 }

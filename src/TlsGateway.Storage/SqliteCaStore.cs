@@ -25,6 +25,7 @@ public sealed class SqliteCaStore : ICaStore
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IssuanceQueue _issuances = new();
     private readonly TimeProvider _timeProvider;
     private readonly SqliteStatements _statements;
     private bool _disposed;
@@ -95,23 +96,66 @@ public sealed class SqliteCaStore : ICaStore
     {
         StoreArguments.Check(certificate);
         StoreArguments.Check(audit);
-        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        IssuanceQueue.Pending pending = _issuances.Enqueue(certificate, audit);
         try
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-            if (!_statements.InsertCertificate(transaction, certificate))
-            {
-                // Disposing the transaction rolls it back; nothing of this call remains.
-                throw new DuplicateSerialException(certificate.Serial);
-            }
+            await EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!pending.TryCancel())
+        {
+            // Another caller's commit already took this row; its outcome is this call's outcome.
+            await pending.Task.ConfigureAwait(false);
+            return;
+        }
 
-            AppendAudit(transaction, audit);
-            transaction.Commit();
+        try
+        {
+            // A previous holder of the gate may have committed this row already.
+            if (!pending.Task.IsCompleted)
+            {
+                CommitQueuedIssuances();
+            }
         }
         finally
         {
             _gate.Release();
         }
+
+        await pending.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Commits every queued issuance in one <c>BEGIN IMMEDIATE</c> transaction (see <see cref="IssuanceQueue"/>).</summary>
+    private void CommitQueuedIssuances()
+    {
+        List<IssuanceQueue.Pending> batch = _issuances.TakeBatch();
+        var committed = new List<IssuanceQueue.Pending>(batch.Count);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            foreach (IssuanceQueue.Pending pending in batch)
+            {
+                // ON CONFLICT DO NOTHING: a duplicate writes nothing and leaves the transaction usable.
+                if (_statements.InsertCertificate(transaction, pending.Certificate))
+                {
+                    AppendAudit(transaction, pending.Audit);
+                    committed.Add(pending);
+                }
+                else
+                {
+                    pending.Fail(new DuplicateSerialException(pending.Certificate.Serial));
+                }
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception e)
+        {
+            // Disposing the transaction rolled it back: nothing of the batch remains.
+            committed.ForEach(p => p.Fail(e));
+            return;
+        }
+
+        committed.ForEach(p => p.Succeed());
     }
 
     public async Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken cancellationToken = default)

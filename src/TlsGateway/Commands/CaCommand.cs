@@ -14,7 +14,7 @@ internal static class CaCommand
         var options = new CaContext.Options();
         var command = new Command("ca", "Create, inspect and rotate the workload identity CA")
         {
-            Init(options), Status(options), RotateRoot(options), Bundle(options), CaServeCommand.Create(options),
+            Init(options), Status(options), RotateRoot(options), Bundle(options), CaServeCommand.Create(options), CaBenchCommand.Create(options),
         };
         return command;
     }
