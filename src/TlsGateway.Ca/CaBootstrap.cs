@@ -104,10 +104,7 @@ public static class CaBootstrap
             throw new CaException("ca-key.pem does not belong to ca-cert.pem");
         }
 
-        if (!intermediate.Certificate.IssuerDN.Equivalent(chain.Count > 1 ? chain[1].Certificate.SubjectDN : root.Certificate.SubjectDN))
-        {
-            throw new CaException("cert-chain.pem does not lead from ca-cert.pem to root-cert.pem");
-        }
+        CheckImportedChain(chain, root, time.GetUtcNow());
 
         IReadOnlyList<CaGeneration> existing = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
         int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
@@ -120,6 +117,47 @@ public static class CaBootstrap
             keyLocation, time.GetUtcNow(), intermediate.NotAfter);
         return await SaveAsActiveAsync(store, existing, generation, actor, $"imported intermediate {intermediate.Fingerprint} under root {root.Fingerprint}",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An imported hierarchy must be one we can issue under: every link signed by the next
+    /// certificate's key (names alone prove nothing), every certificate a CA allowed to sign
+    /// certificates, and all of them valid now.
+    /// </summary>
+    private static void CheckImportedChain(List<CaCertificate> chain, CaCertificate root, DateTimeOffset now)
+    {
+        List<CaCertificate> path = [.. chain, root];
+        for (int i = 0; i < path.Count; i++)
+        {
+            CaCertificate certificate = path[i];
+            CaCertificate issuer = i + 1 < path.Count ? path[i + 1] : root;
+            string name = i == 0 ? "ca-cert.pem" : i == path.Count - 1 ? "root-cert.pem" : $"certificate {i + 1} of cert-chain.pem";
+            try
+            {
+                certificate.Certificate.Verify(issuer.Certificate.GetPublicKey());
+            }
+            catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.Certificates.CertificateException
+                or Org.BouncyCastle.Security.SignatureException or InvalidOperationException or ArgumentException)
+            {
+                throw new CaException($"{name} is not signed by the key of {(i + 1 < path.Count ? "the next certificate in the chain" : "root-cert.pem")}");
+            }
+
+            if (certificate.Certificate.GetBasicConstraints() < 0)
+            {
+                throw new CaException($"{name} is not a CA certificate (basicConstraints CA:TRUE is missing)");
+            }
+
+            bool[]? usage = certificate.Certificate.GetKeyUsage();
+            if (usage is not null && !usage[5])
+            {
+                throw new CaException($"{name} may not sign certificates (keyUsage lacks keyCertSign)");
+            }
+
+            if (now < certificate.NotBefore || now >= certificate.NotAfter)
+            {
+                throw new CaException($"{name} is not valid now (valid {certificate.NotBefore:u} to {certificate.NotAfter:u})");
+            }
+        }
     }
 
     private static string CrossSign(CaLayout layout, CaGeneration previous, CaKeyAccess access, Options options, CaSigner intermediateKey,

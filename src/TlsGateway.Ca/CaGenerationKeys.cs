@@ -10,12 +10,22 @@ namespace TlsGateway.Ca;
 /// </summary>
 public sealed class CaGenerationKeys : IDisposable
 {
-    private CaGenerationKeys(CaGeneration generation, CaCertificate root, IReadOnlyList<CaCertificate> chain, CaSigner? signer)
+    private CaGenerationKeys(CaGeneration generation, CaCertificate root, IReadOnlyList<CaCertificate> chain, CaSigner? signer, bool serveCrossSigned)
     {
         Generation = generation;
         Root = root;
         Chain = chain;
         Signer = signer;
+        // While the previous root is still trusted, the cross-signed intermediate goes first:
+        // OpenSSL builds chains greedily (the first untrusted certificate whose name and key id
+        // match wins, no backtracking), so only that order lets a verifier that knows just the
+        // previous root build leaf → cross-signed → previous root; verifiers holding the bundle
+        // (both roots during the overlap) build the same path. Path-building verifiers (Go,
+        // BoringSSL) can use either intermediate. Once the previous root has retired, the
+        // cross-signed certificate is no longer served.
+        IssuedChain = serveCrossSigned && generation.CrossSignedPem is not null
+            ? [.. PemText.DecodeAll(generation.CrossSignedPem, "CERTIFICATE"), .. chain.Select(c => c.Der)]
+            : chain.Select(c => c.Der).ToList();
     }
 
     public CaGeneration Generation { get; }
@@ -29,10 +39,14 @@ public sealed class CaGenerationKeys : IDisposable
 
     public CaCertificate Intermediate => Chain[0];
 
+    /// <summary>What goes after a leaf in cert.pem: the chain, preceded by the cross-signed intermediate while it is useful.</summary>
+    public IReadOnlyList<byte[]> IssuedChain { get; }
+
     /// <summary>Null for retired generations, whose keys are no longer opened.</summary>
     public CaSigner? Signer { get; }
 
-    public static CaGenerationKeys Open(CaGeneration generation, CaKeyAccess access)
+    /// <param name="previousRootTrusted">Whether an older generation's root is still in the bundle (cross-signed certificates are served only then).</param>
+    public static CaGenerationKeys Open(CaGeneration generation, CaKeyAccess access, bool previousRootTrusted = false)
     {
         CaCertificate root = CaCertificate.FromPem(generation.RootPem);
         List<CaCertificate> chain = PemText.DecodeAll(generation.ChainPem, "CERTIFICATE").Select(der => new CaCertificate(der)).ToList();
@@ -60,7 +74,7 @@ public sealed class CaGenerationKeys : IDisposable
             }
         }
 
-        return new CaGenerationKeys(generation, root, chain, signer);
+        return new CaGenerationKeys(generation, root, chain, signer, previousRootTrusted);
     }
 
     public void Dispose() => Signer?.Dispose();

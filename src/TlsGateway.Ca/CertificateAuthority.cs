@@ -31,6 +31,9 @@ public sealed class CertificateAuthority : IDisposable
 
     public string TrustDomain { get; }
 
+    /// <summary>Raised after certificates were revoked through this instance (CRL caches listen).</summary>
+    public event Action<IReadOnlyList<string>>? Revoked;
+
     public IssuancePolicy Policy { get; }
 
     public ICaStore Store => _store;
@@ -124,7 +127,7 @@ public sealed class CertificateAuthority : IDisposable
             }
 
             return new IssuedIdentity(serialText, identity.ToString(), row.NotBefore, row.NotAfter, der,
-                active.Chain.Select(c => c.Der).ToList(), state.TrustedRoots);
+                active.IssuedChain, state.TrustedRoots);
         }
     }
 
@@ -194,7 +197,7 @@ public sealed class CertificateAuthority : IDisposable
 
             if (!request.Caller.IsOperator && !DnsNamePolicy.Matches(name, Policy.WorkloadDnsNames))
             {
-                throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, $"DNS name '{name}' is not allowed for workloads by the CA policy");
+                throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, $"DNS name '{SafeText.Of(name)}' is not allowed for workloads by the CA policy");
             }
         }
 
@@ -227,7 +230,13 @@ public sealed class CertificateAuthority : IDisposable
         CancellationToken cancellationToken = default)
     {
         var audit = new AuditEntry(AuditKinds.Revoke, caller.Name, string.Join(',', serials), $"reason={reason}");
-        return await _store.RevokeAsync(serials, reason, _time.GetUtcNow(), audit, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> revoked = await _store.RevokeAsync(serials, reason, _time.GetUtcNow(), audit, cancellationToken).ConfigureAwait(false);
+        if (revoked.Count > 0)
+        {
+            Revoked?.Invoke(revoked);
+        }
+
+        return revoked;
     }
 
     /// <summary>Revokes every unexpired, active certificate of one identity.</summary>
@@ -248,7 +257,8 @@ public sealed class CertificateAuthority : IDisposable
         {
             foreach (CaGeneration generation in generations)
             {
-                opened.Add(CaGenerationKeys.Open(generation, keyAccess));
+                bool previousRootTrusted = generations.Any(g => g.Id < generation.Id && g.State != CaGenerationState.Retired);
+                opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted));
             }
         }
         catch

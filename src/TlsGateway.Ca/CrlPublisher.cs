@@ -12,14 +12,22 @@ namespace TlsGateway.Ca;
 /// revocations made by another replica appear within the refresh interval.
 /// Non-goal: delta CRLs and indirect CRLs.
 /// </summary>
-public sealed class CrlPublisher(CertificateAuthority authority, TimeProvider? time = null)
+public sealed class CrlPublisher
 {
     public static readonly TimeSpan Validity = TimeSpan.FromHours(24);
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(1);
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly CertificateAuthority _authority;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _build = new(1, 1);
     private readonly Dictionary<int, (byte[] Der, DateTimeOffset BuiltAt)> _cache = [];
+
+    public CrlPublisher(CertificateAuthority authority, TimeProvider? time = null)
+    {
+        _authority = authority;
+        _time = time ?? TimeProvider.System;
+        authority.Revoked += _ => Invalidate();
+    }
 
     /// <summary>Forgets cached CRLs (call after a revocation).</summary>
     public void Invalidate()
@@ -33,7 +41,7 @@ public sealed class CrlPublisher(CertificateAuthority authority, TimeProvider? t
     /// <summary>The DER CRL of a generation (the active one when null), or null when there is no such signing generation.</summary>
     public async Task<byte[]?> GetAsync(int? generationId = null, CancellationToken cancellationToken = default)
     {
-        CaState state = authority.State;
+        CaState state = _authority.State;
         CaGenerationKeys? generation = generationId is int id ? state.Find(id) : state.Active;
         if (generation?.Signer is null)
         {
@@ -52,10 +60,10 @@ public sealed class CrlPublisher(CertificateAuthority authority, TimeProvider? t
         await _build.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            IReadOnlyList<IssuedCertificate> revoked = await authority.Store.ListCertificatesAsync(
+            IReadOnlyList<IssuedCertificate> revoked = await _authority.Store.ListCertificatesAsync(
                 new CertificateQuery(Status: CertificateStatus.Revoked, Generation: generation.Id, NotAfterAfter: now, Limit: int.MaxValue),
                 cancellationToken).ConfigureAwait(false);
-            long number = await authority.Store.NextCrlNumberAsync(cancellationToken).ConfigureAwait(false);
+            long number = await _authority.Store.NextCrlNumberAsync(cancellationToken).ConfigureAwait(false);
             byte[] der = Build(generation, revoked, number, now);
             lock (_cache)
             {

@@ -64,7 +64,15 @@ public static class CsrParser
         CertificationRequestInfo info = request.GetCertificationRequestInfo();
         SubjectPublicKeyInfo key = info.SubjectPublicKeyInfo;
         bool isRsa = CheckKey(key);
-        VerifySignature(request, SignedBytes(der), key);
+        try
+        {
+            VerifySignature(request, SignedBytes(der), key);
+        }
+        catch (Exception e) when (IsParseError(e))
+        {
+            // e.g. a signature or key BIT STRING with unused bits (BouncyCastle: "non-octet aligned").
+            throw Deny(DenialReason.Malformed, $"the CSR's signature or public key is malformed ({e.Message})");
+        }
         try
         {
             (List<string> uris, List<string> dns) = ReadRequestedNames(info);

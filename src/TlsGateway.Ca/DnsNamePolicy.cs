@@ -1,3 +1,5 @@
+using TlsGateway.Identity;
+
 namespace TlsGateway.Ca;
 
 /// <summary>DNS SAN checks: syntax (RFC 1035 §2.3.1 preferred name syntax, RFC 5280 §4.2.1.6) and policy patterns.</summary>
@@ -15,12 +17,12 @@ public static class DnsNamePolicy
         {
             if (label.Length == 0 || label.Length > 63)
             {
-                return $"DNS name '{name}' has an empty or over-long label";
+                return $"DNS name '{SafeText.Of(name)}' has an empty or over-long label";
             }
 
             if (label[0] == '-' || label[^1] == '-' || !label.All(c => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-'))
             {
-                return $"DNS name '{name}' has an invalid label '{label}'";
+                return $"DNS name '{SafeText.Of(name)}' has an invalid label '{SafeText.Of(label)}'";
             }
         }
 

@@ -28,7 +28,7 @@ public sealed class OcspResponder(CertificateAuthority authority, TimeProvider? 
         Req[] items;
         try
         {
-            if (requestBytes.Length > MaxRequestBytes)
+            if (requestBytes.Length == 0 || requestBytes.Length > MaxRequestBytes)
             {
                 return Status(OcspRespStatus.MalformedRequest);
             }
@@ -36,8 +36,10 @@ public sealed class OcspResponder(CertificateAuthority authority, TimeProvider? 
             request = new OcspReq(requestBytes);
             items = request.GetRequestList();
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or FormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever BouncyCastle throws for bytes that are not an OCSPRequest (it varies with
+            // where the structure breaks), the answer is the same: malformedRequest (RFC 6960 §2.3).
             return Status(OcspRespStatus.MalformedRequest);
         }
 

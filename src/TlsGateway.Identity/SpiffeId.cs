@@ -66,7 +66,7 @@ public sealed class SpiffeId : IEquatable<SpiffeId>
         {
             if (!(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '.' or '-' or '_'))
             {
-                return $"the trust domain '{trustDomain}' contains '{c}' (allowed: lower-case letters, digits, '.', '-', '_')";
+                return $"the trust domain '{SafeText.Of(trustDomain)}' contains '{SafeText.Of(c.ToString())}' (allowed: lower-case letters, digits, '.', '-', '_')";
             }
         }
 
@@ -120,7 +120,7 @@ public sealed class SpiffeId : IEquatable<SpiffeId>
             {
                 if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '.' or '-' or '_'))
                 {
-                    return $"'{Shorten(text)}': the path contains '{c}' (allowed: letters, digits, '.', '-', '_')";
+                    return $"'{Shorten(text)}': the path contains '{SafeText.Of(c.ToString())}' (allowed: letters, digits, '.', '-', '_')";
                 }
             }
         }
@@ -128,19 +128,8 @@ public sealed class SpiffeId : IEquatable<SpiffeId>
         return null;
     }
 
-    // An ID in an error can come from an attacker's CSR: cap what we echo back.
-    // Control characters are replaced so an error message stays one printable line.
-    private static string Shorten(string text)
-    {
-        string head = text.Length <= 128 ? text : text[..128] + "…";
-        return string.Create(head.Length, head, static (span, source) =>
-        {
-            for (int i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) ? '?' : source[i];
-            }
-        });
-    }
+    // An ID in an error can come from an attacker's CSR: cap and neutralise what we echo back.
+    private static string Shorten(string text) => SafeText.Of(text);
 
     public override string ToString() => Scheme + TrustDomain + Path;
 

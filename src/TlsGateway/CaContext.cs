@@ -88,21 +88,26 @@ internal sealed class CaContext : IAsyncDisposable
             result.GetValue(Store) ?? settings?.Store ?? layout.Database;
     }
 
-    /// <summary>Opens an initialised CA: settings, store and signing keys.</summary>
-    public static async Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken)
+    /// <summary>Opens an initialised CA from command-line options: settings, store and signing keys.</summary>
+    public static Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken)
     {
         CaLayout layout = options.Layout(result);
+        return OpenAsync(layout, result.GetValue(options.Store), options.KeyAccess(result, options.PassphraseSource(result, layout)), cancellationToken);
+    }
+
+    /// <summary>Opens an initialised CA in <paramref name="layout"/>; the store is the given one, else the one chosen at init, else DIR/tlsgw.db.</summary>
+    public static async Task<CaContext> OpenAsync(CaLayout layout, string? store, CaKeyAccess access, CancellationToken cancellationToken)
+    {
         CaSettings settings = CaSettings.Load(layout);
-        ICaStore store = CaStore.Open(options.StoreLocation(result, layout, settings));
+        ICaStore opened = CaStore.Open(store ?? settings.Store ?? layout.Database);
         try
         {
-            CaKeyAccess access = options.KeyAccess(result, options.PassphraseSource(result, layout));
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(store, settings.TrustDomain, access, cancellationToken: cancellationToken);
-            return new CaContext(layout, settings, store, access, authority);
+            CertificateAuthority authority = await CertificateAuthority.OpenAsync(opened, settings.TrustDomain, access, cancellationToken: cancellationToken);
+            return new CaContext(layout, settings, opened, access, authority);
         }
         catch
         {
-            await store.DisposeAsync();
+            await opened.DisposeAsync();
             throw;
         }
     }

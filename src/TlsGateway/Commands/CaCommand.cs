@@ -43,11 +43,6 @@ internal static class CaCommand
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
             CaLayout layout = options.Layout(result);
-            if (File.Exists(layout.Settings))
-            {
-                throw new CaException($"a CA already exists in {layout.DataDirectory}; use `tlsgw ca rotate-root` to replace its root");
-            }
-
             string domain = result.GetValue(trustDomain)!;
             if (Identity.SpiffeId.CheckTrustDomain(domain) is string domainError)
             {
@@ -61,37 +56,21 @@ internal static class CaCommand
                 throw new FormatException("--key must be a pkcs11: URI");
             }
 
-            layout.EnsureDirectories();
-            string? storeOption = result.GetValue(options.Store);
-            var settings = new CaSettings(domain, type.Name, storeOption);
-            (byte[] passphrase, SecretSource source) = CaContext.NewKeyPassphrase(options.PassphraseSource(result, layout), layout);
-            try
+            var request = new CaInitialization.Request(
+                new CaSettings(domain, type.Name, result.GetValue(options.Store)), type, options.PassphraseSource(result, layout),
+                options.KeyAccess(result, null).Pkcs11, tokenKey, DurationText.Parse(result.GetValue(rootTtl)!, "--root-ttl"),
+                result.GetValue(intermediateTtl) is string it ? DurationText.Parse(it, "--intermediate-ttl") : null,
+                result.GetValue(fromCacerts), result.GetValue(cacertsPassphrase) is string p ? SecretSource.Parse(p) : null);
+            (CaGeneration generation, SecretSource source) = await CaInitialization.RunAsync(layout, request, cancellationToken);
+            Console.WriteLine($"CA for trust domain {domain} created in {layout.DataDirectory} (generation {generation.Id}, {type.Name}).");
+            Console.WriteLine($"Trust bundle: {layout.Bundle}");
+            if (source.FilePath == layout.GeneratedPassphrase)
             {
-                await using ICaStore store = CaStore.Open(options.StoreLocation(result, layout, settings));
-                CaKeyAccess access = options.KeyAccess(result, source);
-                CaGeneration generation = result.GetValue(fromCacerts) is string cacerts
-                    ? await CaBootstrap.ImportCacertsAsync(store, layout, cacerts, result.GetValue(cacertsPassphrase) is string p ? SecretSource.Parse(p) : null,
-                        passphrase, CaCaller.CurrentOperator.Name, TimeProvider.System, cancellationToken)
-                    : await CaBootstrap.CreateGenerationAsync(store, layout, settings, access,
-                        new CaBootstrap.Options(type, passphrase, tokenKey, DurationText.Parse(result.GetValue(rootTtl)!, "--root-ttl"),
-                            result.GetValue(intermediateTtl) is string it ? DurationText.Parse(it, "--intermediate-ttl") : null),
-                        CaCaller.CurrentOperator.Name, TimeProvider.System, cancellationToken);
-                settings.Save(layout);
-                AtomicFile.Write(layout.Bundle, generation.RootPem, AtomicFile.PublicMode);
-                Console.WriteLine($"CA for trust domain {domain} created in {layout.DataDirectory} (generation {generation.Id}, {type.Name}).");
-                Console.WriteLine($"Trust bundle: {layout.Bundle}");
-                if (source.FilePath == layout.GeneratedPassphrase)
-                {
-                    Console.WriteLine($"CA keys are encrypted with a generated passphrase in {layout.GeneratedPassphrase} (mode 0600);");
-                    Console.WriteLine("for production pass --passphrase env:NAME or file:PATH kept elsewhere, or a PKCS#11 --key.");
-                }
+                Console.WriteLine($"CA keys are encrypted with a generated passphrase in {layout.GeneratedPassphrase} (mode 0600);");
+                Console.WriteLine("for production pass --passphrase env:NAME or file:PATH kept elsewhere, or a PKCS#11 --key.");
+            }
 
-                return CaContext.ExitCodes.Ok;
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(passphrase);
-            }
+            return CaContext.ExitCodes.Ok;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using TlsGateway.Ca;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
 using TlsGateway.Tls;
@@ -8,10 +9,11 @@ using TlsGateway.Tls;
 namespace TlsGateway.Host.Commands;
 
 /// <summary>
-/// `tlsgw up`: everything local in one process, state in --data. Today that is the edge on
-/// 127.0.0.1:8443 with a development certificate, in front of the demo upstream on
-/// 127.0.0.1:8080, which echoes each request and what the edge told it about the client (PROXY v2).
-/// The CA, agent and admin roles join it as they land.
+/// `tlsgw up`: everything local in one process, state in --data. Today that is the CA (created
+/// on first run; CRL, OCSP and bundle on the admin address 127.0.0.1:9901), and the edge on
+/// 127.0.0.1:8443 with a certificate from that CA, renewed at half-life, in front of the demo
+/// upstream on 127.0.0.1:8080, which echoes each request and what the edge told it about the
+/// client (PROXY v2). The agent/SDS role joins it as it lands.
 /// </summary>
 internal static class UpCommand
 {
@@ -20,8 +22,10 @@ internal static class UpCommand
         var data = new Option<string>("--data") { Description = "State directory", DefaultValueFactory = _ => "./data" };
         var listen = new Option<string>("--listen") { Description = "Edge listener", DefaultValueFactory = _ => "127.0.0.1:8443" };
         var upstream = new Option<string>("--upstream-listen") { Description = "Demo upstream listener", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var admin = new Option<string>("--admin") { Description = "Admin HTTP address (CA bundle, CRL, OCSP)", DefaultValueFactory = _ => "127.0.0.1:9901" };
+        var trustDomain = new Option<string>("--trust-domain") { Description = "Trust domain of the CA created on first run", DefaultValueFactory = _ => LocalIdentity.DefaultTrustDomain };
         var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
-        var command = new Command("up", "Run the all-in-one local gateway") { data, listen, upstream, verbose };
+        var command = new Command("up", "Run the all-in-one local gateway: CA, edge and a demo upstream") { data, listen, upstream, admin, trustDomain, verbose };
 
         command.SetAction(async (result, _) =>
         {
@@ -29,26 +33,40 @@ internal static class UpCommand
             ILogger logger = loggers.CreateLogger("tlsgw");
             try
             {
-                string directory = Path.GetFullPath(result.GetValue(data)!);
-                Directory.CreateDirectory(directory);
-                DevCertificates.Paths paths = DevCertificates.Ensure(directory);
+                var layout = new CaLayout(result.GetValue(data)!);
+                await using CaContext ca = await LocalIdentity.EnsureCaAsync(layout, result.GetValue(trustDomain)!, CancellationToken.None);
+                await LocalIdentity.EnsureEdgeCertificateAsync(ca, CancellationToken.None);
+                LocalIdentity.EdgeFiles edgeFiles = LocalIdentity.PathsFor(layout);
+                await using CaHttpServer adminServer = await CaHttpServer.StartAsync(ca, Endpoints.Parse(result.GetValue(admin)!, "--admin"), loggers);
 
                 await using var demo = new DemoUpstream();
                 IPEndPoint demoEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream-listen");
                 demo.Start(demoEndpoint);
 
-                var chain = new FilterChainConfig("localhost", [], [new CertificateConfig(paths.Certificate, paths.Key, null, null, null)],
+                var chain = new FilterChainConfig("localhost", [], [new CertificateConfig(edgeFiles.Certificate, edgeFiles.Key, null, null, null)],
                     TlsProfileConfig.Default, ClientAuthConfig.Off, ["http/1.1"],
                     new UpstreamConfig([demo.LocalEndPoint], LoadBalancing.RoundRobin, TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), ProxyProtocol: true));
                 var listener = new ListenerConfig("local", Endpoints.Parse(result.GetValue(listen)!, "--listen"), [chain],
                     LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
+                var config = new EdgeConfig([listener]);
 
-                logger.LogInformation("Trust bundle: {Bundle}", paths.Bundle);
-                logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", paths.Bundle, listener.Address.Port);
-                return await EdgeHost.RunAsync(new EdgeConfig([listener]), loggers);
+                // Renewal rewrites the edge's files; the edge watches them and reloads.
+                using var stop = new CancellationTokenSource();
+                Task renewal = RenewAsync(ca, logger, stop.Token);
+                logger.LogInformation("CA {TrustDomain}: trust bundle {Bundle}, CRL and OCSP on http://{Admin}/ca/", ca.Settings.TrustDomain, layout.Bundle, adminServer.Address);
+                logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", layout.Bundle, listener.Address.Port);
+                try
+                {
+                    return await EdgeHost.RunAsync(config, loggers, () => config, _ => [edgeFiles.Certificate, edgeFiles.Key]);
+                }
+                finally
+                {
+                    stop.Cancel();
+                    await renewal;
+                }
             }
             catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException or IOException
-                or ConfigException or System.Net.Sockets.SocketException)
+                or ConfigException or System.Net.Sockets.SocketException or CaException or Storage.StoreException or IssuanceDeniedException)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;
@@ -56,5 +74,31 @@ internal static class UpCommand
         });
 
         return command;
+    }
+
+    private static async Task RenewAsync(CaContext ca, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    if (await LocalIdentity.EnsureEdgeCertificateAsync(ca, cancellationToken))
+                    {
+                        logger.LogInformation("Renewed the edge certificate");
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The current certificate is still valid; try again at the next tick.
+                    logger.LogWarning("Edge certificate renewal failed: {Message}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

@@ -1,0 +1,9 @@
+namespace TlsGateway.Ca.Tests.Infrastructure;
+
+/// <summary>The outcome of a finished child process.</summary>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError, bool TimedOut)
+{
+    public string Combined => StandardOutput + "\n" + StandardError;
+
+    public bool Succeeded => ExitCode == 0 && !TimedOut;
+}
