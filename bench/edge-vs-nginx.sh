@@ -210,33 +210,9 @@ with_cpu() {
     return $rc
 }
 
-# --- Build tlsgw. By default from a snapshot of the committed HEAD (`git archive`, read-only
-# for the repo) in the temp dir: the figures then belong to the commit in the header, and
-# concurrent edits or builds in the working tree cannot break or mix into the binary.
+# --- Build tlsgw (bench/build-tlsgw.sh: HEAD snapshot by default, BENCH_BUILD to change).
 tlsgw_build="${BENCH_BUILD:-head}"
-case "$tlsgw_build" in
-    head)
-        log "building tlsgw (Release) from a snapshot of HEAD"
-        mkdir -p "$tmp/tree"
-        git -C "$repo" archive HEAD | tar -x -C "$tmp/tree"
-        build_dir="$tmp/tree" ;;
-    worktree)
-        log "building tlsgw (Release) from the working tree"
-        build_dir="$repo" ;;
-    none)
-        build_dir="" ;;
-    *)
-        log "BENCH_BUILD must be head, worktree or none"; exit 2 ;;
-esac
-if [[ -n "$build_dir" ]]; then
-    tlsgw_dll="$tmp/tlsgw/tlsgw.dll"
-    if ! (cd "$build_dir" && dotnet build src/TlsGateway/TlsGateway.csproj -c Release -o "$tmp/tlsgw" -nologo -v quiet) >"$tmp/build.log" 2>&1; then
-        cat "$tmp/build.log" >&2; log "build failed"; exit 1
-    fi
-else
-    tlsgw_dll="$repo/artifacts/tlsgw/tlsgw.dll"
-fi
-[[ -f "$tlsgw_dll" ]] || { log "no $tlsgw_dll"; exit 1; }
+tlsgw_dll="$(bash "$repo/bench/build-tlsgw.sh" "$tmp")"
 
 # --- One throw-away ECDSA P-256 CA; under it an ECDSA P-256 and an RSA-2048 server leaf and an
 # ECDSA P-256 client leaf (for mTLS). The chain files are the leaf alone: both terminators send

@@ -11,8 +11,9 @@ public sealed class CommandLineTests
         string data = Path.Combine(TestPki.Instance.Directory, "up-" + Guid.NewGuid().ToString("N"));
         int edgePort = FreePort.Next();
         int demoPort = FreePort.Next();
+        int adminPort = FreePort.Next();
         await using TlsgwProcess up = TlsgwProcess.Start(
-            ["up", "--data", data, "--listen", $"127.0.0.1:{edgePort}", "--upstream-listen", $"127.0.0.1:{demoPort}"]);
+            ["up", "--data", data, "--listen", $"127.0.0.1:{edgePort}", "--upstream-listen", $"127.0.0.1:{demoPort}", "--admin", $"127.0.0.1:{adminPort}"]);
         await up.WaitForPortAsync(edgePort);
 
         ProcessResult curl = await ProcessRunner.RunAsync("curl",
@@ -21,6 +22,12 @@ public sealed class CommandLineTests
         Assert.Equal(0, curl.ExitCode);
         Assert.Contains("Hello from the TlsGateway demo upstream", curl.StandardOutput);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "edge", "key.pem")));
+        // The edge's certificate comes from the CA `up` created, whose CRL the admin address serves.
+        ProcessResult crl = await ProcessRunner.RunAsync("curl", ["-sS", "-o", Path.Combine(data, "crl.der"), $"http://127.0.0.1:{adminPort}/ca/crl"]);
+        Assert.Equal(0, crl.ExitCode);
+        ProcessResult crlCheck = await ProcessRunner.RunAsync("openssl",
+            ["crl", "-inform", "DER", "-in", Path.Combine(data, "crl.der"), "-noout", "-CAfile", Path.Combine(data, "ca", "gen-1", "cert-chain.pem")]);
+        Assert.Contains("verify OK", crlCheck.StandardOutput + crlCheck.StandardError);
         Assert.Equal(0, await up.StopAsync());
         Assert.Contains("Stopped", up.Output);
     }
