@@ -178,6 +178,25 @@ public sealed class RootRotationTests
     }
 
     [Fact]
+    public async Task Once_the_old_root_retires_the_cross_signed_intermediate_is_no_longer_handed_out()
+    {
+        // After retirement nobody trusts the old root any more, and the greedy chain order that
+        // suited old-root verifiers would send new-root-only verifiers down a dead end.
+        await using TestCa ca = await TestCa.CreateAsync();
+        var rotation = new RootRotation(ca.Authority, ca.Layout, ca.Time);
+        CaGeneration created = await rotation.RotateAsync(ca.Settings, ca.KeyAccess, ca.RotationOptions(crossSign: true), TestCa.Operator);
+        IssuedIdentity during = await ca.IssueToWorkloadAsync(s_web, TestCsr.Create("ec-p256"));
+
+        Assert.Equal([1], await rotation.AdvanceAsync());
+        IssuedIdentity after = await ca.IssueToWorkloadAsync(s_web, TestCsr.Create("ec-p256"));
+
+        byte[] crossSigned = PemText.DecodeFirst(created.CrossSignedPem!, "CERTIFICATE");
+        Assert.Equal(crossSigned, during.Chain[0]);
+        Assert.Equal([ca.Authority.State.Active!.Intermediate.Der], after.Chain);
+        Assert.True(await VerifyAsync(ca, after, ca.Layout.Bundle, "after"));
+    }
+
+    [Fact]
     public async Task A_ca_reopened_from_the_store_after_a_rotation_signs_with_the_new_generation()
     {
         await using TestCa ca = await TestCa.CreateAsync();
