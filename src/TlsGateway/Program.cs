@@ -21,6 +21,10 @@ public static class Program
 
         // Signals are ours (ShutdownSignal): commands drain connections before exiting.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
-        return await root.Parse(args).InvokeAsync(invocation);
+        ParseResult parsed = root.Parse(args);
+        int exitCode = await parsed.InvokeAsync(invocation);
+        // Exit 2 for anything the parser rejected (unknown flag, missing or unparseable value),
+        // like every other bad input: 1 means "understood and refused" to scripts.
+        return parsed.Errors.Count > 0 ? 2 : exitCode;
     }
 }

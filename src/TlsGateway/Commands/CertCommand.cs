@@ -104,12 +104,13 @@ internal static class CertCommand
         var expiring = new Option<string?>("--expiring") { Description = "Only unexpired certificates expiring within this duration, e.g. 24h" };
         var status = new Option<string?>("--status") { Description = "active | revoked | expired" };
         var all = new Option<bool>("--all") { Description = "Include expired certificates" };
+        var limit = new Option<int>("--limit") { Description = "Most rows to list", DefaultValueFactory = _ => 10_000 };
         var command = new Command("list", """
             List issued certificates, soonest expiry first (unexpired only, unless --all or --status expired).
             Example (what on-call runs first): tlsgw cert list --expiring 24h
             """)
         {
-            spiffeId, expiring, status, all,
+            spiffeId, expiring, status, all, limit,
         };
         options.AddTo(command);
         CliErrors.SetAction(command, async (result, cancellationToken) =>
@@ -126,8 +127,13 @@ internal static class CertCommand
                 SpiffeId: result.GetValue(spiffeId),
                 Status: wanted switch { "active" or "expired" => CertificateStatus.Active, "revoked" => CertificateStatus.Revoked, _ => null },
                 NotAfterBefore: wanted == "expired" ? now : result.GetValue(expiring) is string e ? now + DurationText.Parse(e, "--expiring") : null,
-                NotAfterAfter: wanted == "expired" || result.GetValue(all) ? null : now);
+                NotAfterAfter: wanted == "expired" || result.GetValue(all) ? null : now,
+                Limit: Math.Max(1, result.GetValue(limit)));
             IReadOnlyList<IssuedCertificate> rows = await ca.Store.ListCertificatesAsync(query, cancellationToken);
+            if (rows.Count == query.Limit)
+            {
+                Console.Error.WriteLine($"tlsgw: showing the first {query.Limit} certificates (soonest expiry first); pass --limit to see more");
+            }
             if (result.GetValue(options.Json))
             {
                 TableWriter.WriteJson(Console.Out, rows.Select(r => new
