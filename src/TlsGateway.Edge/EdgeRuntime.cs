@@ -320,7 +320,9 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         }
 
         byte[] bundle = PemFile.Read(auth.TrustBundleFile!, CertificateKeyPair.MaxChainFileBytes, "trust bundle");
-        return new ClientAuthOptions(auth.Mode, bundle, new SpiffeAuthorizer(auth.AllowedSpiffeIds, auth.AllowedTrustDomains, auth.AllowedDnsNames));
+        byte[]? crl = auth.CrlFile is null ? null : CertificateRevocationLists.ReadFile(auth.CrlFile);
+        return new ClientAuthOptions(auth.Mode, bundle, new SpiffeAuthorizer(auth.AllowedSpiffeIds, auth.AllowedTrustDomains, auth.AllowedDnsNames),
+            RevocationList: crl);
     }
 
     private void Retire(string name)

@@ -20,6 +20,15 @@ public static unsafe partial class TlsGwNative
     [LibraryImport(Library, EntryPoint = "TlsGwNative_X509StoreDestroy")]
     internal static partial void X509StoreDestroy(IntPtr store);
 
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_X509CrlListLoad")]
+    internal static partial SafeRevocationListHandle X509CrlListLoad(ReadOnlySpan<byte> data, int dataLength);
+
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_X509CrlListDestroy")]
+    internal static partial void X509CrlListDestroy(IntPtr crls);
+
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_X509StoreAddCrls")]
+    internal static partial int X509StoreAddCrls(SafeTrustStoreHandle store, SafeRevocationListHandle crls);
+
     [LibraryImport(Library, EntryPoint = "TlsGwNative_PKeyLoadPem")]
     internal static partial SafePrivateKeyHandle PKeyLoadPem(ReadOnlySpan<byte> pem, int pemLength, ReadOnlySpan<byte> passphrase, int passphraseLength);
 

@@ -45,7 +45,7 @@ public sealed class ServerContextEntry : IDisposable
                 ClientCertificateMode.Required => PeerVerifyMode.Require,
                 _ => PeerVerifyMode.None,
             };
-            TlsContextBuilder.SetPeerVerification(ctx, mode, auth.TrustBundlePem, auth.MaxChainDepth, authorize: true, where);
+            TlsContextBuilder.SetPeerVerification(ctx, mode, auth.TrustBundlePem, auth.MaxChainDepth, authorize: true, where, auth.RevocationList);
 
             if (config.ApplicationProtocols.Count > 0)
             {

@@ -37,7 +37,9 @@ internal static class TlsContextBuilder
     }
 
     /// <summary>Installs peer verification against <paramref name="bundlePem"/>; the authorizer, if any, runs per connection.</summary>
-    public static void SetPeerVerification(SafeSslContextHandle ctx, PeerVerifyMode mode, byte[]? bundlePem, int depth, bool authorize, string where)
+    /// <param name="crl">CRLs to check the peer's leaf against (fail closed: an issuer without a current CRL fails); null checks no revocation.</param>
+    public static void SetPeerVerification(SafeSslContextHandle ctx, PeerVerifyMode mode, byte[]? bundlePem, int depth, bool authorize, string where,
+        byte[]? crl = null)
     {
         if (mode == PeerVerifyMode.None)
         {
@@ -53,6 +55,13 @@ internal static class TlsContextBuilder
         try
         {
             using SafeTrustStoreHandle store = NativeCertificates.CreateTrustStore(bundlePem, $"for {where}");
+            if (crl is not null)
+            {
+                // Before SetVerify: the context shares this store, so it must be complete by then.
+                using SafeRevocationListHandle crls = NativeCertificates.LoadRevocationLists(crl, $"for {where}");
+                NativeCertificates.AddRevocationLists(store, crls, $"for {where}");
+            }
+
             NativeSslContext.SetVerify(ctx, mode, store, depth, authorize);
         }
         catch (OpenSslException e)
@@ -63,14 +72,17 @@ internal static class TlsContextBuilder
 
     /// <summary>
     /// A 32-byte session id context from the entry name and its client-certificate policy: a
-    /// ticket resumes only on the entry that issued it and only while the trust bundle and mode
-    /// are unchanged (the authorizer runs again on every resumption anyway).
+    /// ticket resumes only on the entry that issued it and only while the trust bundle, mode and
+    /// CRL are unchanged (the authorizer runs again on every resumption anyway). A resumption
+    /// skips chain verification, revocation included, so a new CRL must end the old sessions:
+    /// a client revoked since its full handshake then has to do another one, and fails it.
     /// </summary>
     public static byte[] SessionIdContext(string entryName, ClientAuthOptions clientAuth)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"tlsgw/{entryName}/{clientAuth.Mode}/{clientAuth.MaxChainDepth}/"));
         hash.AppendData(clientAuth.TrustBundlePem ?? []);
+        hash.AppendData(SHA256.HashData(clientAuth.RevocationList ?? []));
         return hash.GetHashAndReset();
     }
 }

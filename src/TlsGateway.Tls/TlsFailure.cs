@@ -5,17 +5,9 @@ namespace TlsGateway.Tls;
 /// <summary>A classified TLS failure: the reason for metrics and logs, and OpenSSL's own words for operators.</summary>
 public sealed record TlsFailure(TlsFailureReason Reason, string Detail)
 {
-    // X509_V_ERR_* values from openssl/x509_vfy.h that mean "not our CA" or "out of date".
-    private const int UnableToGetIssuerCert = 2;
-    private const int CertNotYetValid = 9;
-    private const int CertHasExpired = 10;
-    private const int DepthZeroSelfSigned = 18;
-    private const int SelfSignedInChain = 19;
-    private const int UnableToGetIssuerCertLocally = 20;
-    private const int UnableToVerifyLeafSignature = 21;
-
     // TLS alert descriptions (RFC 8446 section 6).
     private const int AlertBadCertificate = 42;
+    private const int AlertCertificateRevoked = 44;
     private const int AlertCertificateExpired = 45;
     private const int AlertUnknownCa = 48;
     private const int AlertProtocolVersion = 70;
@@ -81,11 +73,15 @@ public sealed record TlsFailure(TlsFailureReason Reason, string Detail)
             : new(TlsFailureReason.Other, detail);
     }
 
-    private static TlsFailureReason FromVerifyResult(int verifyResult) => verifyResult switch
+    private static TlsFailureReason FromVerifyResult(int verifyResult) => (X509VerifyResult)verifyResult switch
     {
-        UnableToGetIssuerCert or UnableToGetIssuerCertLocally or DepthZeroSelfSigned or SelfSignedInChain
-            or UnableToVerifyLeafSignature => TlsFailureReason.UnknownCa,
-        CertHasExpired or CertNotYetValid => TlsFailureReason.CertificateExpired,
+        X509VerifyResult.UnableToGetIssuerCert or X509VerifyResult.UnableToGetIssuerCertLocally or X509VerifyResult.DepthZeroSelfSigned
+            or X509VerifyResult.SelfSignedInChain or X509VerifyResult.UnableToVerifyLeafSignature => TlsFailureReason.UnknownCa,
+        X509VerifyResult.CertHasExpired or X509VerifyResult.CertNotYetValid => TlsFailureReason.CertificateExpired,
+        X509VerifyResult.CertRevoked => TlsFailureReason.CertificateRevoked,
+        // The CRL's own problems: expired or future (a stale file), badly signed, or none for this issuer.
+        X509VerifyResult.UnableToGetCrl or X509VerifyResult.CrlHasExpired or X509VerifyResult.CrlNotYetValid
+            or X509VerifyResult.CrlSignatureFailure or X509VerifyResult.UnableToGetCrlIssuer => TlsFailureReason.RevocationUnknown,
         _ => TlsFailureReason.BadCertificate,
     };
 
@@ -93,6 +89,7 @@ public sealed record TlsFailure(TlsFailureReason Reason, string Detail)
     {
         AlertUnknownCa => TlsFailureReason.UnknownCa,
         AlertBadCertificate => TlsFailureReason.BadCertificate,
+        AlertCertificateRevoked => TlsFailureReason.CertificateRevoked,
         AlertCertificateExpired => TlsFailureReason.CertificateExpired,
         AlertProtocolVersion => TlsFailureReason.ProtocolVersion,
         AlertCertificateRequired => TlsFailureReason.CertificateRequired,

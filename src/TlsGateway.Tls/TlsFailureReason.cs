@@ -36,6 +36,16 @@ public enum TlsFailureReason
     /// <summary>The peer certificate is outside its validity period.</summary>
     CertificateExpired,
 
+    /// <summary>The peer certificate is listed on its issuer's CRL.</summary>
+    CertificateRevoked,
+
+    /// <summary>
+    /// Revocation is checked but the peer's status cannot be known: its issuer has no CRL, or
+    /// the CRL is past nextUpdate, not yet valid or badly signed. Refused (fail closed); usually
+    /// the operator's CRL file needs refreshing, not the client's certificate.
+    /// </summary>
+    RevocationUnknown,
+
     /// <summary>The peer certificate failed verification for another reason (name, usage, signature).</summary>
     BadCertificate,
 

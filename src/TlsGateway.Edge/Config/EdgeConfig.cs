@@ -60,13 +60,15 @@ public sealed record TlsProfileConfig(string? MinVersion, string? MaxVersion, st
     public static TlsProfileConfig Default { get; } = new(null, null, null, null, null, null);
 }
 
-/// <summary>Mutual TLS policy: off, optional or required, the trust bundle and the allow-lists.</summary>
+/// <summary>Mutual TLS policy: off, optional or required, the trust bundle, the allow-lists and the CRL.</summary>
+/// <param name="CrlFile">CRLs of the client certificates' issuers (PEM or one DER CRL), re-read on reload; null checks no revocation.</param>
 public sealed record ClientAuthConfig(
     Tls.ClientCertificateMode Mode,
     string? TrustBundleFile,
     IReadOnlyList<string> AllowedSpiffeIds,
     IReadOnlyList<string> AllowedTrustDomains,
-    IReadOnlyList<string> AllowedDnsNames)
+    IReadOnlyList<string> AllowedDnsNames,
+    string? CrlFile = null)
 {
     public static ClientAuthConfig Off { get; } = new(Tls.ClientCertificateMode.Off, null, [], [], []);
 }

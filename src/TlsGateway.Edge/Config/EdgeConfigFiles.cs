@@ -38,6 +38,11 @@ public static class EdgeConfigFiles
                     yield return bundle;
                 }
 
+                if (chain.ClientAuth.CrlFile is { } crl)
+                {
+                    yield return crl;
+                }
+
                 if (chain.Upstream.Tls is { } upstreamTls)
                 {
                     yield return upstreamTls.TrustBundleFile;

@@ -9,7 +9,9 @@ namespace TlsGateway.Edge.Config;
 /// <summary>
 /// Reads the `edge` section of tlsgw.yaml into <see cref="EdgeConfig"/>: types, ranges and
 /// unknown keys, each error with file, line and key path; then runs <see cref="EdgeConfigValidator"/>
-/// for the checks that span several keys. docs/config.md documents every key.
+/// for the checks that span several keys. <see cref="ReadFile"/>, the entry point of a real load,
+/// also checks the CRL files the config names (<see cref="CrlFileValidator"/>); <see cref="Read"/>
+/// never touches the disk. docs/config.md documents every key.
 /// </summary>
 public static class EdgeConfigReader
 {
@@ -28,10 +30,14 @@ public static class EdgeConfigReader
             throw new ConfigException($"{path}: cannot read the config file: {e.Message}", e);
         }
 
-        return Read(path, text);
+        (EdgeConfig config, SourceMap map) = Parse(path, text);
+        CrlFileValidator.Validate(config, map, "edge");
+        return config;
     }
 
-    public static EdgeConfig Read(string file, string text)
+    public static EdgeConfig Read(string file, string text) => Parse(file, text).Config;
+
+    private static (EdgeConfig Config, SourceMap Map) Parse(string file, string text)
     {
         var stream = new YamlStream();
         try
@@ -63,7 +69,7 @@ public static class EdgeConfigReader
         edge.AllowKeys("listeners");
         var config = new EdgeConfig(edge.Required("listeners").AsList().Select(ReadListener).ToArray());
         EdgeConfigValidator.Validate(config, map, "edge");
-        return config;
+        return (config, map);
     }
 
     private static ListenerConfig ReadListener(ConfigNode node)
@@ -191,7 +197,7 @@ public static class EdgeConfigReader
             return ClientAuthConfig.Off;
         }
 
-        node.AllowKeys("mode", "trust_bundle", "allowed_spiffe_ids", "allowed_trust_domains", "allowed_dns_names");
+        node.AllowKeys("mode", "trust_bundle", "allowed_spiffe_ids", "allowed_trust_domains", "allowed_dns_names", "crl");
         ConfigNode modeNode = node.Required("mode");
         ClientCertificateMode mode = modeNode.AsString().ToLowerInvariant() switch
         {
@@ -205,7 +211,8 @@ public static class EdgeConfigReader
             node.Optional("trust_bundle")?.AsPath(),
             node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
             node.Optional("allowed_trust_domains")?.AsStringList() ?? [],
-            node.Optional("allowed_dns_names")?.AsStringList() ?? []);
+            node.Optional("allowed_dns_names")?.AsStringList() ?? [],
+            node.Optional("crl")?.AsPath());
         return auth;
     }
 

@@ -144,6 +144,11 @@ public static class EdgeConfigValidator
             throw map.Error($"{path}.mode", "allowed_* lists have no effect while client_auth mode is off");
         }
 
+        if (auth.Mode == ClientCertificateMode.Off && auth.CrlFile is not null)
+        {
+            throw map.Error($"{path}.crl", "a crl has no effect while client_auth mode is off");
+        }
+
         foreach (string id in auth.AllowedSpiffeIds)
         {
             if (!id.StartsWith("spiffe://", StringComparison.Ordinal) || id.Length <= "spiffe://".Length)

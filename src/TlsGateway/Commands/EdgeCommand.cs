@@ -23,6 +23,7 @@ internal static class EdgeCommand
         var pkcs11Pin = new Option<string?>("--pkcs11-pin") { Description = "Token user PIN: file:PATH or env:NAME" };
         var upstream = new Option<string>("--upstream") { Description = "Plaintext service to forward to, HOST:PORT", Required = true };
         var ca = new Option<string?>("--ca") { Description = "PEM trust bundle for client certificates" };
+        var crl = new Option<string?>("--crl") { Description = "CRL of the client certificates' issuers (PEM or DER, as GET /ca/crl serves it); refuses revoked clients and fails closed without a current CRL" };
         var requireClientCert = new Option<bool>("--require-client-cert") { Description = "Refuse clients without a certificate that chains to --ca" };
         var allowSpiffe = new Option<string[]>("--allow-spiffe-id") { Description = "Only admit clients with this SPIFFE ID (repeatable)", AllowMultipleArgumentsPerToken = true };
         var tlsMin = new Option<string>("--tls-min") { Description = "Lowest TLS version: 1.2 or 1.3", DefaultValueFactory = _ => "1.2" };
@@ -33,7 +34,7 @@ internal static class EdgeCommand
 
         var command = new Command("edge", "Terminate TLS on one address and forward plaintext to one upstream")
         {
-            listen, cert, key, keyPassphrase, pkcs11Module, pkcs11Pin, upstream, ca, requireClientCert, allowSpiffe, tlsMin, tlsMax, alpn,
+            listen, cert, key, keyPassphrase, pkcs11Module, pkcs11Pin, upstream, ca, crl, requireClientCert, allowSpiffe, tlsMin, tlsMax, alpn,
             proxyProtocol, verbose,
         };
 
@@ -52,11 +53,17 @@ internal static class EdgeCommand
                     throw new TlsConfigurationException("--require-client-cert needs --ca (the roots client certificates must chain to)");
                 }
 
+                if (caPath is null && result.GetValue(crl) is not null)
+                {
+                    throw new TlsConfigurationException("--crl needs --ca (revocation is checked on client certificates only)");
+                }
+
                 ClientAuthConfig clientAuth = caPath is null
                     ? ClientAuthConfig.Off
                     : new ClientAuthConfig(
                         result.GetValue(requireClientCert) ? ClientCertificateMode.Required : ClientCertificateMode.Optional,
-                        Path.GetFullPath(caPath), result.GetValue(allowSpiffe) ?? [], [], []);
+                        Path.GetFullPath(caPath), result.GetValue(allowSpiffe) ?? [], [], [],
+                        result.GetValue(crl) is { } crlPath ? Path.GetFullPath(crlPath) : null);
                 var chain = new FilterChainConfig(
                     "default",
                     [],

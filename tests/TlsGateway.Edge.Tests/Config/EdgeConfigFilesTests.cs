@@ -14,9 +14,9 @@ public class EdgeConfigFilesTests
         new(name, new IPEndPoint(IPAddress.Loopback, port), chains, LimitsConfig.Default, tickets, false);
 
     [Fact]
-    public void Enumerate_lists_ticket_keys_certificates_key_files_and_trust_bundles_of_every_listener()
+    public void Enumerate_lists_ticket_keys_certificates_key_files_trust_bundles_and_CRLs_of_every_listener()
     {
-        var clientAuth = new ClientAuthConfig(Tls.ClientCertificateMode.Required, "/etc/tlsgw/clients.pem", [], [], []);
+        var clientAuth = new ClientAuthConfig(Tls.ClientCertificateMode.Required, "/etc/tlsgw/clients.pem", [], [], [], "/etc/tlsgw/clients.crl");
         var config = new EdgeConfig(
         [
             Listener("public", 443, new SessionTicketConfig("/etc/tlsgw/tickets.keys", TimeSpan.FromHours(12)),
@@ -33,7 +33,7 @@ public class EdgeConfigFilesTests
                 "/etc/tlsgw/tickets.keys",
                 "/etc/tlsgw/api.pem", "/etc/tlsgw/api.key",
                 "/etc/tlsgw/api-ec.pem", "/etc/tlsgw/api-ec.key",
-                "/etc/tlsgw/clients.pem",
+                "/etc/tlsgw/clients.pem", "/etc/tlsgw/clients.crl",
                 "/etc/tlsgw/default.pem", "/etc/tlsgw/default.key",
                 "/etc/tlsgw/admin.pem", "/etc/tlsgw/admin.key",
             ],

@@ -130,6 +130,14 @@ public class EdgeConfigValidatorTests
     }
 
     [Fact]
+    public void A_crl_while_client_auth_is_off_is_rejected()
+    {
+        string yaml = Listener(Chain("web", "          client_auth: { mode: off, crl: clients.crl }"));
+
+        AssertRejected(yaml, "client_auth:", "edge.listeners[0].filter_chains[0].client_auth.crl", "a crl has no effect while client_auth mode is off");
+    }
+
+    [Fact]
     public void Allowed_spiffe_ids_while_client_auth_is_off_are_rejected()
     {
         string yaml = Listener(Chain("web", "          client_auth: { mode: off, allowed_spiffe_ids: [spiffe://example.org/a] }"));

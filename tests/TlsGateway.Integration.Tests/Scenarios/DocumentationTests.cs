@@ -25,6 +25,7 @@ public sealed partial class DocumentationTests
         Assert.True(api.Upstream.ProxyProtocol);
         Assert.Equal("api-backend.internal", api.Upstream.Tls?.ServerName);
         Assert.True(api.Certificates[0].Ocsp?.FromResponder);
+        Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "clients.crl"), api.ClientAuth.CrlFile);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
     }
 

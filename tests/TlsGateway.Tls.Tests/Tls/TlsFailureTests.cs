@@ -13,6 +13,12 @@ public class TlsFailureTests
     private const int SelfSignedInChain = 19;
     private const int UnableToGetIssuerCertLocally = 20;
     private const int UnableToVerifyLeafSignature = 21;
+    private const int UnableToGetCrl = 3;
+    private const int CrlSignatureFailure = 8;
+    private const int CrlNotYetValid = 11;
+    private const int CrlHasExpired = 12;
+    private const int CertRevoked = 23;
+    private const int UnableToGetCrlIssuer = 33;
     private const int HostnameMismatch = 62;
 
     // ERR_LIB_EVP; anything that is not libssl.
@@ -30,6 +36,12 @@ public class TlsFailureTests
     [InlineData(UnableToVerifyLeafSignature, TlsFailureReason.UnknownCa)]
     [InlineData(CertHasExpired, TlsFailureReason.CertificateExpired)]
     [InlineData(CertNotYetValid, TlsFailureReason.CertificateExpired)]
+    [InlineData(CertRevoked, TlsFailureReason.CertificateRevoked)]
+    [InlineData(UnableToGetCrl, TlsFailureReason.RevocationUnknown)]
+    [InlineData(CrlHasExpired, TlsFailureReason.RevocationUnknown)]
+    [InlineData(CrlNotYetValid, TlsFailureReason.RevocationUnknown)]
+    [InlineData(CrlSignatureFailure, TlsFailureReason.RevocationUnknown)]
+    [InlineData(UnableToGetCrlIssuer, TlsFailureReason.RevocationUnknown)]
     [InlineData(HostnameMismatch, TlsFailureReason.BadCertificate)]
     [InlineData(VerifyOk, TlsFailureReason.BadCertificate)]
     public void A_failed_certificate_verification_is_classified_by_the_verify_result(int verifyResult, TlsFailureReason expected)
@@ -43,6 +55,7 @@ public class TlsFailureTests
     [InlineData(48, TlsFailureReason.UnknownCa)]
     [InlineData(42, TlsFailureReason.BadCertificate)]
     [InlineData(45, TlsFailureReason.CertificateExpired)]
+    [InlineData(44, TlsFailureReason.CertificateRevoked)]
     [InlineData(70, TlsFailureReason.ProtocolVersion)]
     [InlineData(116, TlsFailureReason.CertificateRequired)]
     [InlineData(120, TlsFailureReason.NoApplicationProtocol)]

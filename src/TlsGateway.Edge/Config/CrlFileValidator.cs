@@ -1,0 +1,37 @@
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge.Config;
+
+/// <summary>
+/// Checks that every `client_auth.crl` file can be read and holds a CRL, and reports a bad one
+/// against its line in the config. CRL files are rewritten by a job outside tlsgw (fetched from
+/// the CA's GET /ca/crl), so a truncated or wrong file is a likely mistake; it is named here
+/// rather than later as a failed TLS context. The runtime reads the file again when it builds
+/// the context, and a reload that finds it broken keeps the previous configuration serving.
+/// </summary>
+public static class CrlFileValidator
+{
+    public static void Validate(EdgeConfig config, SourceMap map, string root)
+    {
+        for (int l = 0; l < config.Listeners.Count; l++)
+        {
+            ListenerConfig listener = config.Listeners[l];
+            for (int c = 0; c < listener.FilterChains.Count; c++)
+            {
+                if (listener.FilterChains[c].ClientAuth.CrlFile is not { } file)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    CertificateRevocationLists.ReadFile(file);
+                }
+                catch (TlsConfigurationException e)
+                {
+                    throw map.Error($"{root}.listeners[{l}].filter_chains[{c}].client_auth.crl", e.Message);
+                }
+            }
+        }
+    }
+}
