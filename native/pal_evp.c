@@ -159,7 +159,9 @@ int32_t TlsGwNative_PKeyGetInfo(EVP_PKEY* key, int32_t* baseId, int32_t* bits)
         return 0;
     }
 
-    *baseId = EVP_PKEY_get_base_id(key);
+    // OpenSSL 3.0 provider keys on the SM2 curve report EVP_PKEY_EC as their base id; callers
+    // need to tell them apart (an SM2 key signs SM2-with-SM3, never ECDSA).
+    *baseId = EVP_PKEY_is_a(key, "SM2") ? EVP_PKEY_SM2 : EVP_PKEY_get_base_id(key);
     *bits = EVP_PKEY_get_bits(key);
     return 1;
 }

@@ -27,4 +27,5 @@ TLSGW_EXPORT EVP_PKEY* TlsGwNative_PKeyLoadFromStore(const char* uri, const uint
 TLSGW_EXPORT void TlsGwNative_PKeyDestroy(EVP_PKEY* key);
 
 // EVP_PKEY_get_base_id and EVP_PKEY_get_bits, for policy checks (key type and strength).
+// Keys on the SM2 curve report EVP_PKEY_SM2 whatever their provider says.
 TLSGW_EXPORT int32_t TlsGwNative_PKeyGetInfo(EVP_PKEY* key, int32_t* baseId, int32_t* bits);

@@ -42,11 +42,12 @@ public sealed class CaGenerationKeys : IDisposable
     /// <summary>What goes after a leaf in cert.pem: the chain, preceded by the cross-signed intermediate while it is useful.</summary>
     public IReadOnlyList<byte[]> IssuedChain { get; }
 
-    /// <summary>Null for retired generations, whose keys are no longer opened.</summary>
+    /// <summary>Null for retired generations, whose keys are no longer opened, and for read-only opens.</summary>
     public CaSigner? Signer { get; }
 
     /// <param name="previousRootTrusted">Whether an older generation's root is still in the bundle (cross-signed certificates are served only then).</param>
-    public static CaGenerationKeys Open(CaGeneration generation, CaKeyAccess access, bool previousRootTrusted = false)
+    /// <param name="openKey">False to parse the certificates only (read-only uses); <see cref="Signer"/> is then null.</param>
+    public static CaGenerationKeys Open(CaGeneration generation, CaKeyAccess access, bool previousRootTrusted = false, bool openKey = true)
     {
         CaCertificate root = CaCertificate.FromPem(generation.RootPem);
         List<CaCertificate> chain = PemText.DecodeAll(generation.ChainPem, "CERTIFICATE").Select(der => new CaCertificate(der)).ToList();
@@ -56,7 +57,7 @@ public sealed class CaGenerationKeys : IDisposable
         }
 
         CaSigner? signer = null;
-        if (generation.State != CaGenerationState.Retired)
+        if (openKey && generation.State != CaGenerationState.Retired)
         {
             try
             {

@@ -17,10 +17,13 @@ public sealed class CertificateAuthority : IDisposable
     private readonly ICaStore _store;
     private readonly CaKeyAccess _keyAccess;
     private readonly TimeProvider _time;
+    private readonly bool _openKeys;
     private CaState _state;
 
-    private CertificateAuthority(ICaStore store, string trustDomain, CaKeyAccess keyAccess, IssuancePolicy policy, TimeProvider time, CaState state)
+    private CertificateAuthority(ICaStore store, string trustDomain, CaKeyAccess keyAccess, IssuancePolicy policy, TimeProvider time, CaState state,
+        bool openKeys)
     {
+        _openKeys = openKeys;
         _store = store;
         TrustDomain = trustDomain;
         _keyAccess = keyAccess;
@@ -40,22 +43,27 @@ public sealed class CertificateAuthority : IDisposable
 
     public CaState State => Volatile.Read(ref _state);
 
+    /// <param name="openKeys">
+    /// False for read-only uses (listing, status, bundles): no signing key is unlocked, no
+    /// passphrase is needed, and issuing, CRLs and OCSP answers are unavailable.
+    /// </param>
     public static async Task<CertificateAuthority> OpenAsync(ICaStore store, string trustDomain, CaKeyAccess keyAccess,
-        IssuancePolicy? policy = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        IssuancePolicy? policy = null, TimeProvider? time = null, CancellationToken cancellationToken = default, bool openKeys = true)
     {
         if (SpiffeId.CheckTrustDomain(trustDomain) is string error)
         {
             throw new CaException(error);
         }
 
-        CaState state = await LoadStateAsync(store, keyAccess, cancellationToken).ConfigureAwait(false);
-        return new CertificateAuthority(store, trustDomain, keyAccess, policy ?? IssuancePolicy.Default, time ?? TimeProvider.System, state);
+        CaState state = await LoadStateAsync(store, keyAccess, openKeys, cancellationToken).ConfigureAwait(false);
+        await AuditKeyUseAsync(store, state, cancellationToken).ConfigureAwait(false);
+        return new CertificateAuthority(store, trustDomain, keyAccess, policy ?? IssuancePolicy.Default, time ?? TimeProvider.System, state, openKeys);
     }
 
     /// <summary>Re-reads the generations (after a rotation, here or by another replica) and swaps the snapshot.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
-        CaState next = await LoadStateAsync(_store, _keyAccess, cancellationToken).ConfigureAwait(false);
+        CaState next = await LoadStateAsync(_store, _keyAccess, _openKeys, cancellationToken).ConfigureAwait(false);
         // The old snapshot is not disposed here: a signature may be in flight on its keys. Its
         // SafeHandles are released by the finalizer once nothing references it.
         Volatile.Write(ref _state, next);
@@ -249,7 +257,7 @@ public sealed class CertificateAuthority : IDisposable
         return current.Count == 0 ? [] : await RevokeAsync(current.Select(c => c.Serial).ToList(), reason, caller, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<CaState> LoadStateAsync(ICaStore store, CaKeyAccess keyAccess, CancellationToken cancellationToken)
+    private static async Task<CaState> LoadStateAsync(ICaStore store, CaKeyAccess keyAccess, bool openKeys, CancellationToken cancellationToken)
     {
         IReadOnlyList<CaGeneration> generations = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
         var opened = new List<CaGenerationKeys>(generations.Count);
@@ -258,7 +266,7 @@ public sealed class CertificateAuthority : IDisposable
             foreach (CaGeneration generation in generations)
             {
                 bool previousRootTrusted = generations.Any(g => g.Id < generation.Id && g.State != CaGenerationState.Retired);
-                opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted));
+                opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted, openKeys));
             }
         }
         catch
@@ -268,6 +276,26 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         return new CaState(opened);
+    }
+
+    /// <summary>
+    /// Every process that unlocks CA signing keys says so in the audit log: who (the OS user),
+    /// which generations, from where (file or token), and its pid.
+    /// </summary>
+    private static async Task AuditKeyUseAsync(ICaStore store, CaState state, CancellationToken cancellationToken)
+    {
+        List<CaGenerationKeys> unlocked = state.Generations.Where(g => g.Signer is not null).ToList();
+        if (unlocked.Count == 0)
+        {
+            return;
+        }
+
+        string where = string.Join(", ", unlocked.Select(g =>
+            $"generation {g.Id} from {(Crypto.PrivateKeySource.IsUri(g.Generation.KeyLocation) ? "a PKCS#11 token" : "an encrypted key file")}"));
+        await store.AppendAuditAsync(
+            new AuditEntry(AuditKinds.KeyUse, CaCaller.CurrentOperator.Name, string.Join(',', unlocked.Select(g => $"generation {g.Id}")),
+                $"signing keys opened by pid {Environment.ProcessId}: {where}"),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static DateTimeOffset WholeSeconds(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);

@@ -89,20 +89,21 @@ internal sealed class CaContext : IAsyncDisposable
     }
 
     /// <summary>Opens an initialised CA from command-line options: settings, store and signing keys.</summary>
-    public static Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken)
+    /// <param name="openKeys">False for commands that sign nothing (list, inspect, status, bundle, revoke): no key is unlocked, no passphrase needed.</param>
+    public static Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken, bool openKeys = true)
     {
         CaLayout layout = options.Layout(result);
-        return OpenAsync(layout, result.GetValue(options.Store), options.KeyAccess(result, options.PassphraseSource(result, layout)), cancellationToken);
+        return OpenAsync(layout, result.GetValue(options.Store), options.KeyAccess(result, options.PassphraseSource(result, layout)), cancellationToken, openKeys);
     }
 
     /// <summary>Opens an initialised CA in <paramref name="layout"/>; the store is the given one, else the one chosen at init, else DIR/tlsgw.db.</summary>
-    public static async Task<CaContext> OpenAsync(CaLayout layout, string? store, CaKeyAccess access, CancellationToken cancellationToken)
+    public static async Task<CaContext> OpenAsync(CaLayout layout, string? store, CaKeyAccess access, CancellationToken cancellationToken, bool openKeys = true)
     {
         CaSettings settings = CaSettings.Load(layout);
         ICaStore opened = CaStore.Open(store ?? settings.Store ?? layout.Database);
         try
         {
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(opened, settings.TrustDomain, access, cancellationToken: cancellationToken);
+            CertificateAuthority authority = await CertificateAuthority.OpenAsync(opened, settings.TrustDomain, access, cancellationToken: cancellationToken, openKeys: openKeys);
             return new CaContext(layout, settings, opened, access, authority);
         }
         catch

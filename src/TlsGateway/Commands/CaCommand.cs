@@ -81,7 +81,7 @@ internal static class CaCommand
         options.AddTo(command);
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
+            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken, openKeys: false);
             var rotation = new RootRotation(ca.Authority, ca.Layout);
             IReadOnlyList<int> retired = await rotation.AdvanceAsync(cancellationToken);
             IReadOnlyList<GenerationStatus> generations = await rotation.StatusAsync(cancellationToken);
@@ -188,7 +188,7 @@ internal static class CaCommand
         options.AddTo(command, json: false);
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
+            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken, openKeys: false);
             string pem = ca.Authority.State.TrustBundlePem;
             if (result.GetValue(output) is string path)
             {

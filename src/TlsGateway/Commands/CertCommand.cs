@@ -115,7 +115,7 @@ internal static class CertCommand
         options.AddTo(command);
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
+            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken, openKeys: false);
             DateTimeOffset now = DateTimeOffset.UtcNow;
             string? wanted = result.GetValue(status)?.ToLowerInvariant();
             if (wanted is not (null or "active" or "revoked" or "expired"))
@@ -193,7 +193,7 @@ internal static class CertCommand
                 normalized.Add(SerialNumber.TryParse(serial, out string n) ? n : throw new FormatException($"'{serial}' is not a hexadecimal serial number"));
             }
 
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
+            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken, openKeys: false);
             foreach (string serial in normalized)
             {
                 if (await ca.Store.FindCertificateAsync(serial, cancellationToken) is null)

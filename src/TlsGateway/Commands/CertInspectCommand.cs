@@ -22,7 +22,7 @@ internal static class CertInspectCommand
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
             string what = result.GetValue(target)!;
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
+            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken, openKeys: false);
             byte[] der;
             IssuedCertificate? row;
             if (File.Exists(what))

@@ -166,8 +166,9 @@ public sealed class CaCliTests
 
         Assert.True(intact.ExitCode == 0, intact.Combined);
         Assert.Contains("intact", intact.StandardOutput);
-        Assert.Contains("3 events", intact.StandardOutput);
-        Assert.Equal(["init", "issue", "deny"], export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Kind));
+        // Each command that unlocked the signing key (both `cert issue`s) recorded a key-use event.
+        Assert.Contains("5 events", intact.StandardOutput);
+        Assert.Equal(["init", "key-use", "issue", "key-use", "deny"], export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Kind));
         Assert.Equal(1, broken.ExitCode);
         Assert.Contains("BROKEN at event 2", broken.StandardOutput);
     }

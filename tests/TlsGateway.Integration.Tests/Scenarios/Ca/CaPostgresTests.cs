@@ -31,7 +31,8 @@ public sealed class CaPostgresTests(PostgresServer postgres) : IClassFixture<Pos
         Assert.Contains(serial, list);
         Assert.Equal(serial, Assert.Single(listJson.RootElement.EnumerateArray()).GetProperty("serial").GetString());
         Assert.True(verify.ExitCode == 0, verify.Combined);
-        Assert.Contains("intact: 2 events", verify.StandardOutput);
+        // init, then key-use + issue from `cert issue`; listing and status unlock no key.
+        Assert.Contains("intact: 3 events", verify.StandardOutput);
         Assert.StartsWith("postgres://", status.RootElement.GetProperty("store").GetString());
         Assert.True(openssl.ExitCode == 0, openssl.Combined);
         Assert.DoesNotContain(PostgresServer.Password, init + list + verify.Combined + status.RootElement.GetRawText());
@@ -54,8 +55,8 @@ public sealed class CaPostgresTests(PostgresServer postgres) : IClassFixture<Pos
         Assert.All(replicas, r => Assert.True(r.ExitCode == 0 && !r.TimedOut, r.Combined));
         Assert.True(verify.ExitCode == 0, verify.Combined);
         Assert.True(verification.RootElement.GetProperty("ok").GetBoolean());
-        // 2 × (300 measured + 1 warm-up) issuances plus the init event.
-        Assert.Equal(603, verification.RootElement.GetProperty("events").GetInt32());
+        // 2 × (key-use + 300 measured + 1 warm-up issuances) plus the init event.
+        Assert.Equal(605, verification.RootElement.GetProperty("events").GetInt32());
         Assert.Equal(602, serials.Count);
         Assert.Equal(serials.Count, serials.Distinct(StringComparer.Ordinal).Count());
     }
