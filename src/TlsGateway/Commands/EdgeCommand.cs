@@ -78,7 +78,9 @@ internal static class EdgeCommand
                     LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
                 var config = new EdgeConfig([listener]);
                 EdgeConfigValidator.Validate(config, new SourceMap("(command line)"), "edge");
-                return await EdgeHost.RunAsync(config, loggers);
+                // Like serve: a changed certificate, key, bundle or CRL file (or SIGHUP) is picked up
+                // for new connections; established ones keep theirs.
+                return await EdgeHost.RunAsync(config, loggers, reload: () => config, watchedFiles: EdgeConfigFiles.Enumerate);
             }
             catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException or ConfigException)
             {

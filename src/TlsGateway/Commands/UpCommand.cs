@@ -57,7 +57,7 @@ internal static class UpCommand
                 logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", layout.Bundle, listener.Address.Port);
                 try
                 {
-                    return await EdgeHost.RunAsync(config, loggers, () => config, _ => [edgeFiles.Certificate, edgeFiles.Key]);
+                    return await EdgeHost.RunAsync(config, loggers, () => config, EdgeConfigFiles.Enumerate);
                 }
                 finally
                 {

@@ -39,8 +39,10 @@ public sealed class RevocationCheckTests
         Assert.Equal(0, await edge.StopAsync());
     }
 
-    [Fact]
-    public async Task A_replaced_CRL_file_is_picked_up_by_a_running_edge()
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("edge")]
+    public async Task A_replaced_CRL_file_is_picked_up_by_a_running_edge(string command)
     {
         using var ca = new CaDataDirectory("tlsgw-revocation-");
         (string goodSerial, string stolenSerial) = await IssueAllAsync(ca);
@@ -54,7 +56,14 @@ public sealed class RevocationCheckTests
         int port = FreePort.Next();
         string config = ca.PathOf("tlsgw.yaml");
         await File.WriteAllTextAsync(config, Config(ca, port, crl, upstream.Address));
-        await using TlsgwProcess serve = TlsgwProcess.Start(["serve", "-c", config, "--verbose"]);
+        await using TlsgwProcess serve = command == "serve"
+            ? TlsgwProcess.Start(["serve", "-c", config, "--verbose"])
+            : TlsgwProcess.Start(
+            [
+                "edge", "--listen", $"127.0.0.1:{port}", "--upstream", upstream.Address, "--verbose",
+                "--cert", ca.PathOf("server", "cert.pem"), "--key", ca.PathOf("server", "key.pem"),
+                "--ca", ca.Bundle, "--require-client-cert", "--crl", crl,
+            ]);
         await serve.WaitForPortAsync(port);
         SClientResult goodBefore = await ConnectAsClientAsync(ca, port, "good");
 
