@@ -15,7 +15,7 @@
 #
 # Env: BENCH_BUILD (see build-tlsgw.sh); BENCH_CERTS (default 20000) per measurement;
 #      BENCH_CONCURRENCY (default 8) requests in flight; BENCH_KEEP=1 keeps the temp dir.
-# Prints a Markdown table on stdout; progress on stderr.
+# Prints a Markdown table on stdout and writes it to bench/last-ca-run.md; progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -109,6 +109,7 @@ row() {  # name, json
     rate=$(field "$2" certificates_per_second); cpu=$(field "$2" certificates_per_cpu_second)
     echo "| $1 | $rate | $cpu | $(ratio "$rate" "$cfssl_rate") | $(ratio "$cpu" "$cfssl_cpu_rate") |"
 }
+{
 echo "# TlsGateway CA vs cfssl — $(date -u '+%Y-%m-%d %H:%M:%SZ')"
 echo
 echo "commit $(git -C "$repo" rev-parse --short HEAD); $(openssl version); cfssl $(cfssl version 2>/dev/null | awk '/Version/ {print $2}'); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'); CPU $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo); $count certificates per row"
@@ -118,4 +119,5 @@ echo "| --- | ---: | ---: | ---: | ---: |"
 row "tlsgw, SQLite, 1 in flight (in-process API, ledger + audit)" "$sqlite_c1"
 row "tlsgw, SQLite, $concurrency in flight" "$sqlite_cn"
 row "tlsgw, PostgreSQL 15, $concurrency in flight" "$postgres_cn"
-echo "| cfssl serve, $concurrency in flight (HTTP/JSON, no ledger) | $cfssl_rate | $cfssl_cpu_rate | 1.00 | 1.00 |"
+echo "| cfssl serve, $concurrency in flight (HTTP/JSON, no ledger) | $cfssl_rate | $cfssl_cpu_rate | 1.00 | 1.00 |" 
+} | tee "$repo/bench/last-ca-run.md"
