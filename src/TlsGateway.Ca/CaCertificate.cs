@@ -14,7 +14,13 @@ public sealed class CaCertificate
             ?? throw new FormatException("not an X.509 certificate");
         Structure = X509CertificateStructure.GetInstance(der);
         Subject = Structure.Subject;
-        KeyIdentifier = CertificateTemplates.KeyIdentifier(Structure.SubjectPublicKeyInfo).GetKeyIdentifier();
+        // RFC 5280 §4.2.1.1: the authority key identifier of what this certificate signs is
+        // copied from its own subject key identifier; an imported intermediate may have computed
+        // it another way (truncated SHA-256, a serial, …). Method (1) only when it has none.
+        X509Extension? ski = Structure.TbsCertificate.Extensions?.GetExtension(X509Extensions.SubjectKeyIdentifier);
+        KeyIdentifier = ski is not null
+            ? SubjectKeyIdentifier.GetInstance(ski.GetParsedValue()).GetKeyIdentifier()
+            : CertificateTemplates.KeyIdentifier(Structure.SubjectPublicKeyInfo).GetKeyIdentifier();
         NotBefore = new DateTimeOffset(Certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
         NotAfter = new DateTimeOffset(Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         Fingerprint = Convert.ToHexStringLower(SHA256.HashData(der));
@@ -28,7 +34,7 @@ public sealed class CaCertificate
 
     public X509Name Subject { get; }
 
-    /// <summary>The key identifier of this certificate's public key (RFC 5280 §4.2.1.2 method 1).</summary>
+    /// <summary>This certificate's subject key identifier (from its extension, else RFC 5280 §4.2.1.2 method 1).</summary>
     public byte[] KeyIdentifier { get; }
 
     public DateTimeOffset NotBefore { get; }

@@ -97,10 +97,15 @@ public static class AuditChain
     }
 
     /// <inheritdoc cref="Verify"/>
-    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditEvent> events, CancellationToken cancellationToken = default)
+    /// <param name="wholeLog">
+    /// The events are the whole log: it must start at sequence 1 from <see cref="GenesisHash"/>
+    /// and must not be empty, so deleting the oldest events (or all of them) is a break too.
+    /// </param>
+    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditEvent> events, CancellationToken cancellationToken = default,
+        bool wholeLog = false)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var verifier = new AuditChainVerifier();
+        var verifier = new AuditChainVerifier(wholeLog);
         await foreach (AuditEvent auditEvent in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             verifier.Add(auditEvent);

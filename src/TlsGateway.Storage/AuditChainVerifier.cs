@@ -5,14 +5,16 @@ namespace TlsGateway.Storage;
 /// <see cref="AuditChain"/> entry points. Keeps counting after the first break so the result
 /// says how much was read, but reports only the earliest break: everything after it is suspect.
 /// </summary>
-internal sealed class AuditChainVerifier
+internal sealed class AuditChainVerifier(bool wholeLog = false)
 {
     private long _count;
     private long _expectedSequence;
     private byte[]? _previousHash;
     private AuditBreak? _firstBreak;
 
-    public AuditVerification Result => new(_count, _firstBreak);
+    public AuditVerification Result => wholeLog && _count == 0
+        ? new(0, new AuditBreak(1, AuditBreakKind.SequenceGap, "the audit log is empty: every event, the first included, is missing"))
+        : new(_count, _firstBreak);
 
     public void Add(AuditEvent auditEvent)
     {
@@ -25,9 +27,10 @@ internal sealed class AuditChainVerifier
 
         if (_previousHash is null)
         {
-            // The first event read anchors the walk; from sequence 1 the anchor is known.
-            _expectedSequence = auditEvent.Sequence;
-            _previousHash = auditEvent.Sequence == 1 ? AuditChain.GenesisHash : auditEvent.PreviousHash;
+            // The first event read anchors the walk; from sequence 1 the anchor is known. For the
+            // whole log the anchor is sequence 1 whatever comes first, so lost oldest events show.
+            _expectedSequence = wholeLog ? 1 : auditEvent.Sequence;
+            _previousHash = wholeLog || auditEvent.Sequence == 1 ? AuditChain.GenesisHash : auditEvent.PreviousHash;
         }
 
         _firstBreak = Check(auditEvent);

@@ -110,8 +110,10 @@ public sealed class SqliteCaStore : ICaStore
 
         try
         {
-            // A previous holder of the gate may have committed this row already.
-            if (!pending.Task.IsCompleted)
+            // A previous holder of the gate may have committed this row already; otherwise keep
+            // committing batches until this row's has gone (more than one batch may be queued
+            // ahead of it, and their callers may have left).
+            while (!pending.Task.IsCompleted)
             {
                 CommitQueuedIssuances();
             }
@@ -150,8 +152,9 @@ public sealed class SqliteCaStore : ICaStore
         }
         catch (Exception e)
         {
-            // Disposing the transaction rolled it back: nothing of the batch remains.
-            committed.ForEach(p => p.Fail(e));
+            // Disposing the transaction rolled it back: nothing of the batch remains, so every
+            // row taken fails (those already failed as duplicates keep that outcome).
+            batch.ForEach(p => p.Fail(e));
             return;
         }
 

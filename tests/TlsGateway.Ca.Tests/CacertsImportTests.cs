@@ -31,6 +31,23 @@ public sealed class CacertsImportTests
     }
 
     [Fact]
+    public async Task Leaves_of_an_imported_intermediate_whose_key_identifier_is_not_a_key_hash_still_chain()
+    {
+        // RFC 5280 §4.2.1.1: the leaf's AKI is the issuer's SKI as written, not recomputed.
+        using var cacerts = new TempDirectory();
+        await ExternalPki.CreateAsync(cacerts.Path, intermediateExtensions: "intermediate_explicit_ski_ext");
+
+        await using TestCa ca = await TestCa.ImportAsync(cacerts.Path);
+        IssuedIdentity issued = await ca.IssueToWorkloadAsync(s_web, TestCsr.Create("ec-p256"));
+
+        (string leaf, string chain, _) = ca.WriteFiles(issued, "web");
+        ProcessResult result = await OpenSsl.RunAsync(ca.Directory.Path, "verify", "-CAfile", cacerts.PathOf("root-cert.pem"), "-untrusted", chain, leaf);
+        ProcessResult text = await OpenSsl.RunAsync(ca.Directory.Path, "x509", "-in", leaf, "-noout", "-ext", "authorityKeyIdentifier");
+        Assert.True(result.Succeeded, result.Combined);
+        Assert.Contains("01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14", text.StandardOutput, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task The_imported_key_is_rewritten_encrypted_under_the_ca_passphrase_with_mode_0600()
     {
         using var cacerts = new TempDirectory();

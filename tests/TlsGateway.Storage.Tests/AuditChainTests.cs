@@ -24,6 +24,23 @@ public class AuditChainTests
     }
 
     [Fact]
+    public async Task Verifying_the_whole_log_catches_deleted_oldest_events_and_an_emptied_log()
+    {
+        List<AuditEvent> chain = Chain(6);
+
+        AuditVerification intact = await AuditChain.VerifyAsync(chain.ToAsyncEnumerable(), wholeLog: true);
+        AuditVerification headless = await AuditChain.VerifyAsync(chain.Skip(3).ToAsyncEnumerable(), wholeLog: true);
+        AuditVerification empty = await AuditChain.VerifyAsync(AsyncEnumerable.Empty<AuditEvent>(), wholeLog: true);
+        AuditVerification suffixOnly = await AuditChain.VerifyAsync(chain.Skip(3).ToAsyncEnumerable());
+
+        Assert.True(intact.Ok);
+        Assert.Equal(AuditBreakKind.SequenceGap, headless.FirstBreak?.Kind);
+        Assert.Equal(4, headless.FirstBreak?.Sequence);
+        Assert.False(empty.Ok);
+        Assert.True(suffixOnly.Ok, "a suffix read on purpose (export --from) verifies from its first event");
+    }
+
+    [Fact]
     public void The_genesis_previous_hash_is_32_zero_bytes()
     {
         Assert.Equal(new byte[32], AuditChain.GenesisHash);

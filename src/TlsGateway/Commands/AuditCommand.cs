@@ -23,7 +23,7 @@ internal static class AuditCommand
         CliErrors.SetAction(command, async (result, cancellationToken) =>
         {
             await using ICaStore store = OpenStore(options, result);
-            AuditVerification verification = await AuditChain.VerifyAsync(store.ReadAuditAsync(1, cancellationToken), cancellationToken);
+            AuditVerification verification = await AuditChain.VerifyAsync(store.ReadAuditAsync(1, cancellationToken), cancellationToken, wholeLog: true);
             if (result.GetValue(options.Json))
             {
                 TableWriter.WriteJson(Console.Out, new

@@ -21,12 +21,18 @@ public static class ExternalPki
         keyUsage = critical,keyCertSign,cRLSign
         subjectKeyIdentifier = hash
         authorityKeyIdentifier = keyid:always
+        [intermediate_explicit_ski_ext]
+        basicConstraints = critical,CA:TRUE,pathlen:0
+        keyUsage = critical,keyCertSign,cRLSign
+        subjectKeyIdentifier = 0102030405060708090a0b0c0d0e0f1011121314
+        authorityKeyIdentifier = keyid:always
         """;
 
     public const string RootSubject = "/O=External Corp/CN=External Root";
 
     /// <summary>Creates the four cacerts files in <paramref name="directory"/>; <paramref name="keyType"/> is "ec" or "rsa".</summary>
-    public static async Task CreateAsync(string directory, string keyType = "ec")
+    /// <param name="intermediateExtensions">The ca.cnf section for the intermediate (intermediate_explicit_ski_ext: an SKI not derived from the key).</param>
+    public static async Task CreateAsync(string directory, string keyType = "ec", string intermediateExtensions = "intermediate_ext")
     {
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "ca.cnf"), Config + "\n");
@@ -34,7 +40,7 @@ public static class ExternalPki
         await OpenSsl.RunCheckedAsync(directory, ["req", "-new", "-config", "ca.cnf", .. NewKey(keyType), "-nodes",
             "-keyout", "ca-key.pem", "-out", "ca.csr", "-subj", "/O=External Corp/CN=External Intermediate"]);
         await OpenSsl.RunCheckedAsync(directory, "x509", "-req", "-in", "ca.csr", "-CA", "root-cert.pem", "-CAkey", "root-key.pem",
-            "-set_serial", "0x5eed", "-days", "1000", "-sha256", "-extfile", "ca.cnf", "-extensions", "intermediate_ext", "-out", "ca-cert.pem");
+            "-set_serial", "0x5eed", "-days", "1000", "-sha256", "-extfile", "ca.cnf", "-extensions", intermediateExtensions, "-out", "ca-cert.pem");
         string chain = await File.ReadAllTextAsync(Path.Combine(directory, "ca-cert.pem"))
             + await File.ReadAllTextAsync(Path.Combine(directory, "root-cert.pem"));
         await File.WriteAllTextAsync(Path.Combine(directory, "cert-chain.pem"), chain);
