@@ -9,6 +9,7 @@ namespace TlsGateway.Ca;
 /// <list type="bullet">
 /// <item><c>GET /ca/bundle.pem</c> — trusted roots;</item>
 /// <item><c>GET /ca/crl</c>, <c>GET /ca/crl/{generation}</c> — DER CRL (RFC 5280 §5; media type from RFC 2585 §4.2);</item>
+/// <item><c>GET /ca/crl.pem</c> — the CRLs of every generation that still signs, PEM, for verifiers' CRL files;</item>
 /// <item><c>POST /ca/ocsp</c> and <c>GET /ca/ocsp/{base64}</c> — OCSP (RFC 6960 Appendix A).</item>
 /// </list>
 /// They reveal nothing secret, so they need no authentication; the admin listener's address
@@ -20,6 +21,9 @@ public static class CaHttpEndpoints
     {
         routes.MapGet("/ca/bundle.pem", () => Results.Text(authority.State.TrustBundlePem, "application/x-pem-file"));
         routes.MapGet("/ca/crl", (CancellationToken ct) => CrlAsync(crls, null, ct));
+        // Every signing generation's CRL in one PEM file: during a root rotation a verifier with
+        // CRL checking on needs the old generation's CRL too, or it refuses every old leaf.
+        routes.MapGet("/ca/crl.pem", async (CancellationToken ct) => Results.Text(await crls.GetAllPemAsync(ct), "application/x-pem-file"));
         routes.MapGet("/ca/crl/{generation:int}", (int generation, CancellationToken ct) => CrlAsync(crls, generation, ct));
         routes.MapPost("/ca/ocsp", async (HttpRequest request, CancellationToken ct) =>
         {

@@ -21,6 +21,7 @@ public sealed class CrlPublisher
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _build = new(1, 1);
     private readonly Dictionary<int, (byte[] Der, DateTimeOffset BuiltAt)> _cache = [];
+    private long _version;
 
     public CrlPublisher(CertificateAuthority authority, TimeProvider? time = null)
     {
@@ -35,6 +36,7 @@ public sealed class CrlPublisher
         lock (_cache)
         {
             _cache.Clear();
+            _version++;
         }
     }
 
@@ -48,26 +50,34 @@ public sealed class CrlPublisher
             return null;
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
-        lock (_cache)
+        if (TryCached(generation.Id, out byte[]? der, out _))
         {
-            if (_cache.TryGetValue(generation.Id, out var cached) && now - cached.BuiltAt < RefreshInterval)
-            {
-                return cached.Der;
-            }
+            return der;
         }
 
         await _build.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Requests that queued behind a build use its result instead of signing (and
+            // numbering) another CRL: the endpoint is unauthenticated.
+            if (TryCached(generation.Id, out der, out long version))
+            {
+                return der;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
             IReadOnlyList<IssuedCertificate> revoked = await _authority.Store.ListCertificatesAsync(
                 new CertificateQuery(Status: CertificateStatus.Revoked, Generation: generation.Id, NotAfterAfter: now, Limit: int.MaxValue),
                 cancellationToken).ConfigureAwait(false);
             long number = await _authority.Store.NextCrlNumberAsync(cancellationToken).ConfigureAwait(false);
-            byte[] der = Build(generation, revoked, number, now);
+            der = Build(generation, revoked, number, now);
             lock (_cache)
             {
-                _cache[generation.Id] = (der, now);
+                // A revocation during the build invalidated what we read: serve it, cache it not.
+                if (_version == version)
+                {
+                    _cache[generation.Id] = (der, now);
+                }
             }
 
             return der;
@@ -76,6 +86,37 @@ public sealed class CrlPublisher
         {
             _build.Release();
         }
+    }
+
+    /// <summary>Every signing generation's CRL as PEM, newest generation first: what a verifier's CRL file should hold during a rotation.</summary>
+    public async Task<string> GetAllPemAsync(CancellationToken cancellationToken = default)
+    {
+        var pem = new System.Text.StringBuilder();
+        foreach (CaGenerationKeys generation in _authority.State.Generations.Where(g => g.Signer is not null).Reverse())
+        {
+            if (await GetAsync(generation.Id, cancellationToken).ConfigureAwait(false) is byte[] der)
+            {
+                pem.Append(ToPem(der));
+            }
+        }
+
+        return pem.ToString();
+    }
+
+    private bool TryCached(int generationId, out byte[]? der, out long version)
+    {
+        lock (_cache)
+        {
+            version = _version;
+            if (_cache.TryGetValue(generationId, out var cached) && _time.GetUtcNow() - cached.BuiltAt < RefreshInterval)
+            {
+                der = cached.Der;
+                return true;
+            }
+        }
+
+        der = null;
+        return false;
     }
 
     /// <summary>Builds and signs one CRL; expired certificates are left out (RFC 5280 §3.3 allows it).</summary>

@@ -197,6 +197,30 @@ public sealed class RootRotationTests
     }
 
     [Fact]
+    public async Task During_the_overlap_the_crl_bundle_covers_old_and_new_leaves()
+    {
+        // A verifier with CRL checking on refuses a leaf whose issuer has no CRL (fail closed),
+        // so GET /ca/crl.pem carries every signing generation's CRL.
+        await using TestCa ca = await TestCa.CreateAsync();
+        IssuedIdentity oldLeaf = await ca.IssueToWorkloadAsync(s_web, TestCsr.Create("ec-p256"));
+        var rotation = new RootRotation(ca.Authority, ca.Layout, ca.Time);
+        await rotation.RotateAsync(ca.Settings, ca.KeyAccess, ca.RotationOptions(), TestCa.Operator);
+        IssuedIdentity newLeaf = await ca.IssueToWorkloadAsync(s_web, TestCsr.Create("ec-p256"));
+
+        string crls = ca.Directory.Write("all.crl.pem", await new CrlPublisher(ca.Authority, ca.Time).GetAllPemAsync());
+        string trust = ca.Directory.Write("trust.pem", ca.Authority.State.TrustBundlePem
+            + string.Concat(ca.Authority.State.Generations.Select(g => g.Intermediate.ToPem())));
+        (string oldFile, _, _) = ca.WriteFiles(oldLeaf, "old");
+        (string newFile, _, _) = ca.WriteFiles(newLeaf, "new");
+        ProcessResult oldCheck = await OpenSsl.RunAsync(ca.Directory.Path, "verify", "-crl_check", "-CRLfile", crls, "-CAfile", trust, oldFile);
+        ProcessResult newCheck = await OpenSsl.RunAsync(ca.Directory.Path, "verify", "-crl_check", "-CRLfile", crls, "-CAfile", trust, newFile);
+
+        Assert.Equal(2, PemText.DecodeAll(await File.ReadAllTextAsync(crls), "X509 CRL").Count);
+        Assert.True(oldCheck.Succeeded, oldCheck.Combined);
+        Assert.True(newCheck.Succeeded, newCheck.Combined);
+    }
+
+    [Fact]
     public async Task A_ca_reopened_from_the_store_after_a_rotation_signs_with_the_new_generation()
     {
         await using TestCa ca = await TestCa.CreateAsync();
