@@ -32,18 +32,32 @@ public sealed class RootRotation(CertificateAuthority authority, CaLayout layout
     public async Task<IReadOnlyList<int>> AdvanceAsync(CancellationToken cancellationToken = default)
     {
         var retired = new List<int>();
-        foreach (GenerationStatus status in await StatusAsync(cancellationToken).ConfigureAwait(false))
+        DateTimeOffset now = _time.GetUtcNow();
+        IReadOnlyList<CaGeneration> generations = await authority.Store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
+        int newestActive = generations.Where(g => g.State == CaGenerationState.Active).Select(g => g.Id).DefaultIfEmpty(0).Max();
+        foreach (CaGeneration generation in generations)
         {
-            if (status.Generation.State == CaGenerationState.Retiring && status.LiveLeaves == 0)
+            // Two rotations racing (on two replicas) can leave two generations active; the newest
+            // one signs (CaState), so any older active one is demoted here.
+            if (generation.State == CaGenerationState.Active && generation.Id != newestActive)
             {
-                await authority.Store.SaveGenerationAsync(status.Generation with { State = CaGenerationState.Retired },
-                    new AuditEntry(AuditKinds.Retire, "system", $"generation {status.Generation.Id}", "every leaf it signed has expired; root removed from the trust bundle"),
+                await authority.Store.SaveGenerationAsync(generation with { State = CaGenerationState.Retiring },
+                    new AuditEntry(AuditKinds.Rotate, "system", $"generation {generation.Id}", $"superseded by generation {newestActive}"),
                     cancellationToken).ConfigureAwait(false);
-                retired.Add(status.Generation.Id);
+                continue;
+            }
+
+            if (generation.State == CaGenerationState.Retiring
+                && (await authority.Store.CountLiveCertificatesAsync(generation.Id, now, cancellationToken).ConfigureAwait(false)).Count == 0)
+            {
+                await authority.Store.SaveGenerationAsync(generation with { State = CaGenerationState.Retired },
+                    new AuditEntry(AuditKinds.Retire, "system", $"generation {generation.Id}", "every leaf it signed has expired; root removed from the trust bundle"),
+                    cancellationToken).ConfigureAwait(false);
+                retired.Add(generation.Id);
             }
         }
 
-        if (retired.Count > 0)
+        if (retired.Count > 0 || generations.Count(g => g.State == CaGenerationState.Active) > 1)
         {
             await authority.ReloadAsync(cancellationToken).ConfigureAwait(false);
             WriteBundle();
@@ -58,12 +72,12 @@ public sealed class RootRotation(CertificateAuthority authority, CaLayout layout
         var result = new List<GenerationStatus>();
         foreach (CaGeneration generation in await authority.Store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false))
         {
-            IReadOnlyList<IssuedCertificate> live = generation.State == CaGenerationState.Retired
-                ? []
-                : await authority.Store.ListCertificatesAsync(new CertificateQuery(Generation: generation.Id, NotAfterAfter: now, Limit: int.MaxValue),
-                    cancellationToken).ConfigureAwait(false);
+            // Counted in the store, not read: this runs every few seconds in `ca serve`.
+            LiveCertificates live = generation.State == CaGenerationState.Retired
+                ? new LiveCertificates(0, null)
+                : await authority.Store.CountLiveCertificatesAsync(generation.Id, now, cancellationToken).ConfigureAwait(false);
             CaCertificate root = CaCertificate.FromPem(generation.RootPem);
-            result.Add(new GenerationStatus(generation, root.Fingerprint, root.NotAfter, live.Count, live.Count == 0 ? null : live[^1].NotAfter));
+            result.Add(new GenerationStatus(generation, root.Fingerprint, root.NotAfter, live.Count, live.LastNotAfter));
         }
 
         return result;

@@ -25,6 +25,13 @@ public interface ICaStore : IAsyncDisposable
     Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(CertificateQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Counts the certificates of <paramref name="generation"/> with NotAfter after
+    /// <paramref name="now"/> (revoked ones included) without reading them: what root rotation
+    /// polls to decide when a generation can retire.
+    /// </summary>
+    Task<LiveCertificates> CountLiveCertificatesAsync(int generation, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Marks every listed serial revoked (those already revoked are left as they were) and appends
     /// the audit event, in one transaction. Returns the serials that changed state.
     /// </summary>

@@ -146,6 +146,18 @@ public sealed class PostgresCaStore : ICaStore
         return certificates;
     }
 
+    public async Task<LiveCertificates> CountLiveCertificatesAsync(int generation, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlCommand command = _dataSource.CreateCommand(
+            "SELECT COUNT(*), MAX(not_after) FROM certificates WHERE generation = @generation AND not_after > @now");
+        command.Parameters.AddWithValue("generation", generation);
+        command.Parameters.AddWithValue("now", StoreTime.ToUtcDateTime(now));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        int count = (int)reader.GetInt64(0);
+        return new LiveCertificates(count, count == 0 ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
     public Task<IReadOnlyList<string>> RevokeAsync(IReadOnlyList<string> serials, RevocationReason reason, DateTimeOffset revokedAt, AuditEntry audit, CancellationToken cancellationToken = default)
     {
         string[] distinct = StoreArguments.Distinct(serials);

@@ -175,6 +175,26 @@ public sealed class SqliteCaStore : ICaStore
         }
     }
 
+    public async Task<LiveCertificates> CountLiveCertificatesAsync(int generation, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using SqliteCommand command = _connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), MAX(not_after) FROM certificates WHERE generation = @generation AND not_after > @now";
+            command.Parameters.AddWithValue("@generation", generation);
+            command.Parameters.AddWithValue("@now", now.ToUnixTimeMilliseconds());
+            using SqliteDataReader reader = command.ExecuteReader();
+            reader.Read();
+            int count = reader.GetInt32(0);
+            return new LiveCertificates(count, count == 0 ? null : StoreTime.FromUnixMilliseconds(reader.GetInt64(1)));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(CertificateQuery query, CancellationToken cancellationToken = default)
     {
         StoreArguments.Check(query);

@@ -65,6 +65,29 @@ public abstract class CaStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_certificates_of_a_generation_are_counted_with_the_last_expiry()
+    {
+        await using ICaStore store = Open();
+        IssuedCertificate shortLived = TestData.Certificate(lifetime: TimeSpan.FromHours(1), generation: 1);
+        IssuedCertificate longLived = TestData.Certificate(lifetime: TimeSpan.FromHours(5), generation: 1);
+        IssuedCertificate otherGeneration = TestData.Certificate(lifetime: TimeSpan.FromHours(9), generation: 2);
+        foreach (IssuedCertificate certificate in new[] { shortLived, longLived, otherGeneration })
+        {
+            await store.RecordIssuanceAsync(certificate, TestData.Issue(certificate));
+        }
+
+        await store.RevokeAsync([longLived.Serial], RevocationReason.Superseded, TestData.Now, TestData.Entry(AuditKinds.Revoke, longLived.Serial));
+
+        LiveCertificates now = await store.CountLiveCertificatesAsync(1, TestData.Now);
+        LiveCertificates later = await store.CountLiveCertificatesAsync(1, TestData.Now.AddHours(2));
+        LiveCertificates after = await store.CountLiveCertificatesAsync(1, TestData.Now.AddHours(6));
+
+        Assert.Equal(new LiveCertificates(2, longLived.NotAfter), now);
+        Assert.Equal(new LiveCertificates(1, longLived.NotAfter), later);
+        Assert.Equal(new LiveCertificates(0, null), after);
+    }
+
+    [Fact]
     public async Task An_unknown_serial_is_not_found()
     {
         ICaStore store = Open();
