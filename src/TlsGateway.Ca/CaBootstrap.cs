@@ -26,10 +26,12 @@ public static class CaBootstrap
     public static async Task<CaGeneration> CreateGenerationAsync(ICaStore store, CaLayout layout, CaSettings settings, CaKeyAccess access,
         Options options, string actor, TimeProvider time, CancellationToken cancellationToken = default)
     {
+        // One generation is created at a time per data directory: two rotations racing would
+        // otherwise pick the same gen-N directory and overwrite each other's keys.
+        using FileStream rotationLock = LockDataDirectory(layout);
         IReadOnlyList<CaGeneration> existing = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
         int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
-        string directory = layout.Generation(id);
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string directory = NewGenerationDirectory(layout, id);
 
         DateTimeOffset now = time.GetUtcNow();
         TimeSpan rootTtl = options.RootTtl ?? DefaultRootTtl;
@@ -106,10 +108,10 @@ public static class CaBootstrap
 
         CheckImportedChain(chain, root, time.GetUtcNow());
 
+        using FileStream rotationLock = LockDataDirectory(layout);
         IReadOnlyList<CaGeneration> existing = await store.ListGenerationsAsync(cancellationToken).ConfigureAwait(false);
         int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
-        string directory = layout.Generation(id);
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string directory = NewGenerationDirectory(layout, id);
         string keyLocation = Path.Combine(directory, CaLayout.CaKeyFile);
         WriteEncryptedKey(key, keyLocation, passphrase);
         WritePublic(directory, root, chain, null);
@@ -163,7 +165,12 @@ public static class CaBootstrap
     private static string CrossSign(CaLayout layout, CaGeneration previous, CaKeyAccess access, Options options, CaSigner intermediateKey,
         X509Name subject, DateTimeOffset now, TimeSpan intermediateTtl)
     {
-        string previousRootKey = Path.Combine(layout.Generation(previous.Id), CaLayout.RootKeyFile);
+        // The root key sits beside the intermediate's key file (a token-key generation keeps its
+        // files in gen-N).
+        string previousDirectory = PrivateKeySource.IsUri(previous.KeyLocation)
+            ? layout.Generation(previous.Id)
+            : Path.GetDirectoryName(previous.KeyLocation)!;
+        string previousRootKey = Path.Combine(previousDirectory, CaLayout.RootKeyFile);
         if (!File.Exists(previousRootKey))
         {
             throw new CaException($"cannot cross-sign: generation {previous.Id}'s root key is not in {previousRootKey}");
@@ -191,6 +198,36 @@ public static class CaBootstrap
         }
 
         return saved;
+    }
+
+    private static FileStream LockDataDirectory(CaLayout layout)
+    {
+        layout.EnsureDirectories();
+        try
+        {
+            return new FileStream(Path.Combine(layout.CaDirectory, ".generation.lock"), new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException e)
+        {
+            throw new CaException($"another `ca init` or `ca rotate-root` is running on {layout.DataDirectory}; try again when it has finished ({e.Message})", e);
+        }
+    }
+
+    /// <summary>gen-N, or gen-N-2, gen-N-3… when a failed earlier attempt left gen-N behind (its keys are never reused).</summary>
+    private static string NewGenerationDirectory(CaLayout layout, int id)
+    {
+        string directory = layout.Generation(id);
+        for (int attempt = 2; Directory.Exists(directory); attempt++)
+        {
+            directory = $"{layout.Generation(id)}-{attempt}";
+        }
+
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return directory;
     }
 
     private static void WriteEncryptedKey(CaSigner key, string path, byte[] passphrase) =>

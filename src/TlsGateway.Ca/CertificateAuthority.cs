@@ -266,7 +266,17 @@ public sealed class CertificateAuthority : IDisposable
             foreach (CaGeneration generation in generations)
             {
                 bool previousRootTrusted = generations.Any(g => g.Id < generation.Id && g.State != CaGenerationState.Retired);
-                opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted, openKeys));
+                bool signs = generation.State == CaGenerationState.Active;
+                try
+                {
+                    opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted, openKeys));
+                }
+                catch (CaException) when (!signs)
+                {
+                    // A retiring generation's key only signs its CRL and OCSP answers; a replica
+                    // that cannot open it (another host's key file) still issues with the active one.
+                    opened.Add(CaGenerationKeys.Open(generation, keyAccess, previousRootTrusted, openKey: false));
+                }
             }
         }
         catch
