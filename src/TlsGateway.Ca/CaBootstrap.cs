@@ -56,13 +56,17 @@ public static class CaBootstrap
         {
             keyLocation = Path.Combine(directory, CaLayout.CaKeyFile);
             intermediateKey = new CaSigner(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
-            WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase);
         }
 
         CaCertificate intermediate;
         string? crossSigned = null;
         using (intermediateKey)
         {
+            if (options.TokenKey is null)
+            {
+                WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase);
+            }
+
             X509Name subject = Name(settings, $"Intermediate CA g{id}");
             intermediate = new CaCertificate(CertificateTemplates.Intermediate(rootKey, root, intermediateKey.PublicKeyInfo, subject,
                 now.AddMinutes(-5), now + intermediateTtl));

@@ -1,6 +1,7 @@
 using Org.BouncyCastle.Asn1.GM;
 using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Asn1.X9;
 using TlsGateway.Interop;
 
@@ -50,20 +51,28 @@ public sealed class CaKeyType
         All.FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new FormatException($"unknown key type '{name}' (use one of: {string.Join(", ", All.Select(t => t.Name))})");
 
-    /// <summary>The CA key type of an existing key, from OpenSSL's base id and size.</summary>
-    public static CaKeyType FromKey(SafePrivateKeyHandle key)
+    /// <summary>The CA key type of an existing key, from OpenSSL's base id and size and, for EC keys, the curve in its SubjectPublicKeyInfo.</summary>
+    public static CaKeyType FromKey(SafePrivateKeyHandle key, byte[] subjectPublicKeyInfo)
     {
         (int baseId, int bits) = NativeKeys.GetInfo(key);
+        // A 256-bit size says nothing about the curve (secp256k1 and brainpoolP256r1 are 256-bit
+        // too); only the named curve decides.
+        string? curve = baseId == 408 ? CurveOf(subjectPublicKeyInfo) : null;
         return baseId switch
         {
             // EVP_PKEY_EC, EVP_PKEY_RSA, EVP_PKEY_SM2 (obj_mac.h)
-            408 when bits == 256 => EcdsaP256,
-            408 when bits == 384 => EcdsaP384,
+            408 when curve == SecObjectIdentifiers.SecP256r1.Id => EcdsaP256,
+            408 when curve == SecObjectIdentifiers.SecP384r1.Id => EcdsaP384,
             6 when bits >= 2048 => Rsa3072.RsaBits == bits ? Rsa3072 : new CaKeyType($"rsa-{bits}", NativeKeyType.Rsa, bits, "SHA256", Rsa3072.SignatureOid),
             1172 => Sm2,
-            _ => throw new FormatException($"a CA key must be ECDSA P-256/P-384, RSA ≥ 2048 bits or SM2 (this key: OpenSSL type {baseId}, {bits} bits)"),
+            _ => throw new FormatException($"a CA key must be ECDSA P-256/P-384, RSA ≥ 2048 bits or SM2 (this key: OpenSSL type {baseId}, {bits} bits{(curve is null ? "" : $", curve {curve}")})"),
         };
     }
+
+    private static string? CurveOf(byte[] subjectPublicKeyInfo) =>
+        Org.BouncyCastle.Asn1.X509.SubjectPublicKeyInfo.GetInstance(subjectPublicKeyInfo).AlgorithmID.Parameters is Org.BouncyCastle.Asn1.DerObjectIdentifier oid
+            ? oid.Id
+            : null;
 
     public override string ToString() => Name;
 }

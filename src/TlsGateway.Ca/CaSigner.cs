@@ -15,11 +15,22 @@ public sealed class CaSigner : ISignatureFactory, IDisposable
 {
     private readonly SafePrivateKeyHandle _key;
 
+    /// <summary>Takes ownership of <paramref name="key"/>, also when it throws (an unsupported key is released at once).</summary>
     public CaSigner(SafePrivateKeyHandle key)
     {
         _key = key;
-        KeyType = CaKeyType.FromKey(key);
-        PublicKeyInfo = NativeSigning.ExportPublicKey(key);
+        try
+        {
+            PublicKeyInfo = NativeSigning.ExportPublicKey(key);
+            KeyType = CaKeyType.FromKey(key, PublicKeyInfo);
+        }
+        catch
+        {
+            // A token key's handle holds a PKCS#11 session: do not leave it to the finalizer.
+            key.Dispose();
+            throw;
+        }
+
         // RFC 4055 §5: the parameters of sha*WithRSAEncryption are NULL; RFC 5758 §3.2: ECDSA
         // signature identifiers have absent parameters (and so does SM2-with-SM3).
         Algorithm = KeyType.IsRsa

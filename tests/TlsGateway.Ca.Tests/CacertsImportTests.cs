@@ -48,6 +48,18 @@ public sealed class CacertsImportTests
     }
 
     [Fact]
+    public async Task An_intermediate_key_on_a_256_bit_curve_other_than_p256_is_refused()
+    {
+        // Its size matches P-256, but verifiers would reject its certificates (RFC 5480 curves only).
+        using var cacerts = new TempDirectory();
+        await ExternalPki.CreateAsync(cacerts.Path, "secp256k1");
+
+        FormatException error = await Assert.ThrowsAsync<FormatException>(() => TestCa.ImportAsync(cacerts.Path));
+
+        Assert.Contains("curve 1.3.132.0.10", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_imported_key_is_rewritten_encrypted_under_the_ca_passphrase_with_mode_0600()
     {
         using var cacerts = new TempDirectory();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using TlsGateway.Ca;
+using TlsGateway.Identity;
 using TlsGateway.Storage;
 
 namespace TlsGateway.Host.Commands;
@@ -28,8 +29,13 @@ internal static class CertInspectCommand
             if (File.Exists(what))
             {
                 der = PemText.DecodeFirst(await File.ReadAllTextAsync(what, cancellationToken), "CERTIFICATE");
-                string serial = SerialNumber.ToText(new CaCertificate(der).Certificate.SerialNumber);
-                row = await ca.Store.FindCertificateAsync(serial, cancellationToken);
+                var file = new CaCertificate(der);
+                row = await ca.Store.FindCertificateAsync(SerialNumber.ToText(file.Certificate.SerialNumber), cancellationToken);
+                // A serial alone proves nothing: a foreign or forged certificate can copy one.
+                if (row is not null && row.Sha256Fingerprint != file.Fingerprint)
+                {
+                    row = null;
+                }
             }
             else if (SerialNumber.TryParse(what, out string serial))
             {
@@ -59,8 +65,8 @@ internal static class CertInspectCommand
         var san = x509.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
         List<string> uris = (certificate.Certificate.GetSubjectAlternativeNames() ?? (System.Collections.ICollection)Array.Empty<object>())
             .Cast<System.Collections.IList>().Where(n => (int)n[0]! == Org.BouncyCastle.Asn1.X509.GeneralName.UniformResourceIdentifier)
-            .Select(n => n[1]!.ToString()!).ToList();
-        List<string> dns = san?.EnumerateDnsNames().ToList() ?? [];
+            .Select(n => SafeText.Of(n[1]!.ToString()!, 2048)).ToList();
+        List<string> dns = san?.EnumerateDnsNames().Select(n => SafeText.Of(n, 253)).ToList() ?? [];
         string status = row is null ? "not in this CA's ledger" : CertCommand.StatusText(row, DateTimeOffset.UtcNow);
         string key = x509.PublicKey.Oid.FriendlyName + " " + (x509.GetECDsaPublicKey()?.KeySize ?? x509.GetRSAPublicKey()?.KeySize ?? 0);
         if (json)

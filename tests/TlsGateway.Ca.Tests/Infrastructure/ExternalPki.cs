@@ -30,7 +30,7 @@ public static class ExternalPki
 
     public const string RootSubject = "/O=External Corp/CN=External Root";
 
-    /// <summary>Creates the four cacerts files in <paramref name="directory"/>; <paramref name="keyType"/> is "ec" or "rsa".</summary>
+    /// <summary>Creates the four cacerts files in <paramref name="directory"/>; <paramref name="keyType"/> is "ec", "rsa" or "secp256k1".</summary>
     /// <param name="intermediateExtensions">The ca.cnf section for the intermediate (intermediate_explicit_ski_ext: an SKI not derived from the key).</param>
     public static async Task CreateAsync(string directory, string keyType = "ec", string intermediateExtensions = "intermediate_ext")
     {
@@ -58,6 +58,7 @@ public static class ExternalPki
     {
         "ec" => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         "rsa" => ["-newkey", "rsa:3072"],
-        _ => throw new ArgumentOutOfRangeException(nameof(keyType), keyType, "ec or rsa"),
+        "secp256k1" => ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
+        _ => throw new ArgumentOutOfRangeException(nameof(keyType), keyType, "ec, rsa or secp256k1"),
     };
 }
