@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <string.h>
 
@@ -77,10 +78,10 @@ int32_t TlsGwNative_PKeyExportPublic(EVP_PKEY* key, uint8_t* buffer, int32_t buf
 }
 
 int32_t TlsGwNative_PKeyExportEncryptedPkcs8(EVP_PKEY* key, const uint8_t* passphrase, int32_t passphraseLength,
-    uint8_t* buffer, int32_t bufferLength)
+    int32_t iterations, uint8_t* buffer, int32_t bufferLength)
 {
     ERR_clear_error();
-    if (key == NULL || passphrase == NULL || passphraseLength <= 0)
+    if (key == NULL || passphrase == NULL || passphraseLength <= 0 || iterations <= 0)
     {
         return -1;
     }
@@ -92,11 +93,24 @@ int32_t TlsGwNative_PKeyExportEncryptedPkcs8(EVP_PKEY* key, const uint8_t* passp
     }
 
     int32_t result = -1;
-    // The passphrase is passed as kstr/klen: OpenSSL derives the key with PBKDF2 (PKCS#5 v2.0).
-    if (PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), (const char*)passphrase, passphraseLength, NULL, NULL) == 1)
+    // PBES2 (RFC 8018) with AES-256-CBC and PBKDF2-HMAC-SHA256 at the caller's iteration count:
+    // PEM_write_bio_PKCS8PrivateKey would use OpenSSL's default of 2,048 iterations, cheap to
+    // guess against for an operator-chosen passphrase.
+    PKCS8_PRIV_KEY_INFO* plain = EVP_PKEY2PKCS8(key);
+    X509_ALGOR* pbe = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), iterations, NULL, 0, NULL, NID_hmacWithSHA256);
+    X509_SIG* encrypted = plain != NULL && pbe != NULL ? PKCS8_set0_pbe((const char*)passphrase, passphraseLength, plain, pbe) : NULL;
+    if (encrypted == NULL)
+    {
+        X509_ALGOR_free(pbe); // PKCS8_set0_pbe takes it only on success
+    }
+    else if (PEM_write_bio_PKCS8(bio, encrypted) == 1)
     {
         result = CopyOut(bio, buffer, bufferLength);
     }
+
+    X509_SIG_free(encrypted);
+    // Frees and cleanses the plaintext key octets (p8_pkey.c's free callback).
+    PKCS8_PRIV_KEY_INFO_free(plain);
 
     // The BIO held ciphertext only, but clear it anyway before freeing.
     char* data = NULL;

@@ -23,12 +23,13 @@ TLSGW_EXPORT EVP_PKEY* TlsGwNative_PKeyGenerate(int32_t keyType, int32_t rsaBits
 // bufferLength (call with bufferLength 0 to learn the size). Returns -1 on error.
 TLSGW_EXPORT int32_t TlsGwNative_PKeyExportPublic(EVP_PKEY* key, uint8_t* buffer, int32_t bufferLength);
 
-// PEM_write_bio_PKCS8PrivateKey with AES-256-CBC and a PBKDF2 key from passphrase (non-empty).
+// An encrypted PKCS#8 PEM: PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256 with the given number of
+// iterations (≥ 1; the CA asks for 600,000, OWASP's 2023 figure) from passphrase (non-empty).
 // Returns the PEM length and copies it when it fits (the length does not depend on the random
 // salt and IV, so probing first is safe). Returns -1 on error. The output is ciphertext; the
 // plaintext key never crosses the boundary.
 TLSGW_EXPORT int32_t TlsGwNative_PKeyExportEncryptedPkcs8(EVP_PKEY* key, const uint8_t* passphrase, int32_t passphraseLength,
-    uint8_t* buffer, int32_t bufferLength);
+    int32_t iterations, uint8_t* buffer, int32_t bufferLength);
 
 // EVP_DigestSign over data with the named digest ("SHA256", "SHA384", "SM3"). RSA keys sign
 // PKCS#1 v1.5, EC keys give a DER ECDSA-Sig-Value, SM2 keys sign with distinguishing ID

@@ -19,8 +19,9 @@ public static class CaBootstrap
     /// <param name="Passphrase">Encrypts every key file written.</param>
     /// <param name="TokenKey">A pkcs11: URI: the intermediate signs with this token key instead of a generated one.</param>
     /// <param name="CrossSign">Also have the previous generation's root sign the new intermediate.</param>
+    /// <param name="KdfIterations">PBKDF2 iterations protecting the key files (tests lower it; operators should not).</param>
     public sealed record Options(CaKeyType KeyType, byte[] Passphrase, string? TokenKey = null, TimeSpan? RootTtl = null,
-        TimeSpan? IntermediateTtl = null, bool CrossSign = false);
+        TimeSpan? IntermediateTtl = null, bool CrossSign = false, int KdfIterations = NativeSigning.DefaultKdfIterations);
 
     /// <summary>Makes a new root + intermediate, saves it as the active generation and retires the previous active one to Retiring.</summary>
     public static async Task<CaGeneration> CreateGenerationAsync(ICaStore store, CaLayout layout, CaSettings settings, CaKeyAccess access,
@@ -42,7 +43,7 @@ public static class CaBootstrap
         }
 
         using CaSigner rootKey = new(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
-        WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase);
+        WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase, options.KdfIterations);
         var root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now.AddMinutes(-5), now + rootTtl));
 
         string keyLocation;
@@ -64,7 +65,7 @@ public static class CaBootstrap
         {
             if (options.TokenKey is null)
             {
-                WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase);
+                WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase, options.KdfIterations);
             }
 
             X509Name subject = Name(settings, $"Intermediate CA g{id}");
@@ -89,7 +90,8 @@ public static class CaBootstrap
     /// The key is re-written encrypted under the CA passphrase in the generation's directory.
     /// </summary>
     public static async Task<CaGeneration> ImportCacertsAsync(ICaStore store, CaLayout layout, string cacertsDirectory,
-        SecretSource? sourcePassphrase, byte[] passphrase, string actor, TimeProvider time, CancellationToken cancellationToken = default)
+        SecretSource? sourcePassphrase, byte[] passphrase, string actor, TimeProvider time, CancellationToken cancellationToken = default,
+        int kdfIterations = NativeSigning.DefaultKdfIterations)
     {
         string Read(string name) => File.Exists(Path.Combine(cacertsDirectory, name))
             ? File.ReadAllText(Path.Combine(cacertsDirectory, name))
@@ -117,7 +119,7 @@ public static class CaBootstrap
         int id = existing.Count == 0 ? 1 : existing.Max(g => g.Id) + 1;
         string directory = NewGenerationDirectory(layout, id);
         string keyLocation = Path.Combine(directory, CaLayout.CaKeyFile);
-        WriteEncryptedKey(key, keyLocation, passphrase);
+        WriteEncryptedKey(key, keyLocation, passphrase, kdfIterations);
         WritePublic(directory, root, chain, null);
         var generation = new CaGeneration(0, CaGenerationState.Active, root.ToPem(), PemText.EncodeAll("CERTIFICATE", chain.Select(c => c.Der)),
             keyLocation, time.GetUtcNow(), intermediate.NotAfter);
@@ -234,8 +236,8 @@ public static class CaBootstrap
         return directory;
     }
 
-    private static void WriteEncryptedKey(CaSigner key, string path, byte[] passphrase) =>
-        AtomicFile.Write(path, key.ExportEncrypted(passphrase), AtomicFile.PrivateMode);
+    private static void WriteEncryptedKey(CaSigner key, string path, byte[] passphrase, int kdfIterations) =>
+        AtomicFile.Write(path, key.ExportEncrypted(passphrase, kdfIterations), AtomicFile.PrivateMode);
 
     private static void WritePublic(string directory, CaCertificate root, IReadOnlyList<CaCertificate> chain, string? crossSigned)
     {

@@ -54,7 +54,8 @@ public sealed class CaSigner : ISignatureFactory, IDisposable
         NativeSigning.Sign(_key, KeyType.DigestName, data, KeyType.IsSm2 ? NativeSigning.Sm2DefaultId : default);
 
     /// <summary>The key as encrypted PKCS#8 PEM (OpenSSL does the encryption; only ciphertext reaches managed memory).</summary>
-    public string ExportEncrypted(ReadOnlySpan<byte> passphrase) => NativeSigning.ExportEncryptedPkcs8(_key, passphrase);
+    public string ExportEncrypted(ReadOnlySpan<byte> passphrase, int kdfIterations = NativeSigning.DefaultKdfIterations) =>
+        NativeSigning.ExportEncryptedPkcs8(_key, passphrase, kdfIterations);
 
     public void Dispose() => _key.Dispose();
 

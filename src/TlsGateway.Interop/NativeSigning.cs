@@ -42,22 +42,25 @@ public static unsafe class NativeSigning
         return der;
     }
 
-    /// <summary>The key as an encrypted PKCS#8 PEM (AES-256-CBC, PBKDF2); passphrase must not be empty.</summary>
-    public static string ExportEncryptedPkcs8(SafePrivateKeyHandle key, ReadOnlySpan<byte> passphrase)
+    /// <summary>PBKDF2-HMAC-SHA256 iterations for CA key files: OWASP's 2023 figure (about a third of a second per unlock here).</summary>
+    public const int DefaultKdfIterations = 600_000;
+
+    /// <summary>The key as an encrypted PKCS#8 PEM (PBES2: AES-256-CBC, PBKDF2-HMAC-SHA256); passphrase must not be empty.</summary>
+    public static string ExportEncryptedPkcs8(SafePrivateKeyHandle key, ReadOnlySpan<byte> passphrase, int iterations = DefaultKdfIterations)
     {
         if (passphrase.IsEmpty)
         {
             throw new ArgumentException("an encrypted key needs a non-empty passphrase", nameof(passphrase));
         }
 
-        int length = TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, default, 0);
+        int length = TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, iterations, default, 0);
         if (length <= 0)
         {
             throw OpenSslException.FromErrorQueue("encrypt private key");
         }
 
         byte[] pem = new byte[length];
-        if (TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, pem, pem.Length) != length)
+        if (TlsGwNative.PKeyExportEncryptedPkcs8(key, passphrase, passphrase.Length, iterations, pem, pem.Length) != length)
         {
             throw OpenSslException.FromErrorQueue("encrypt private key");
         }

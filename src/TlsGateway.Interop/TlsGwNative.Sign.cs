@@ -13,7 +13,7 @@ public static unsafe partial class TlsGwNative
 
     [LibraryImport(Library, EntryPoint = "TlsGwNative_PKeyExportEncryptedPkcs8")]
     internal static partial int PKeyExportEncryptedPkcs8(SafePrivateKeyHandle key, ReadOnlySpan<byte> passphrase, int passphraseLength,
-        Span<byte> buffer, int bufferLength);
+        int iterations, Span<byte> buffer, int bufferLength);
 
     [LibraryImport(Library, EntryPoint = "TlsGwNative_DigestSign", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int DigestSign(SafePrivateKeyHandle key, string digestName, byte* sm2Id, int sm2IdLength,

@@ -12,7 +12,7 @@ public sealed class CaKeyFileTests
     [InlineData(CaLayout.RootKeyFile)]
     public async Task A_key_written_by_bootstrap_is_encrypted_pkcs8_with_mode_0600(string name)
     {
-        await using TestCa ca = await TestCa.CreateAsync();
+        await using TestCa ca = await TestCa.CreateAsync(kdfIterations: Interop.NativeSigning.DefaultKdfIterations);
 
         string keyFile = Path.Combine(ca.Layout.Generation(1), name);
 
@@ -20,6 +20,13 @@ public sealed class CaKeyFileTests
         string pem = await File.ReadAllTextAsync(keyFile);
         Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n", pem, StringComparison.Ordinal);
         Assert.Single(PemText.DecodeAll(pem, "ENCRYPTED PRIVATE KEY"));
+        // PBES2 with AES-256-CBC and PBKDF2-HMAC-SHA256 at 600,000 (0x927C0) iterations, not OpenSSL's default 2,048.
+        ProcessResult structure = await OpenSsl.RunAsync(ca.Directory.Path, "asn1parse", "-in", keyFile);
+        Assert.Contains(":PBES2", structure.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(":PBKDF2", structure.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("INTEGER           :0927C0", structure.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(":hmacWithSHA256", structure.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(":aes-256-cbc", structure.StandardOutput, StringComparison.Ordinal);
     }
 
     [Theory]

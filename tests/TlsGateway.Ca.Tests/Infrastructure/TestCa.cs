@@ -52,15 +52,22 @@ public sealed class TestCa : IAsyncDisposable
 
     public static CaCaller Operator { get; } = CaCaller.ForOperator("ca-tests");
 
+    /// <summary>
+    /// PBKDF2 iterations for the test CAs' key files: a hundredth of the product's 600,000, so
+    /// a test pays milliseconds, not a third of a second, per key. CaKeyFileTests checks the
+    /// product default on its own CA.
+    /// </summary>
+    public const int KdfIterations = 6_000;
+
     /// <summary>A fresh CA with a self-signed root and one signing intermediate of <paramref name="keyType"/>.</summary>
     public static async Task<TestCa> CreateAsync(CaKeyType? keyType = null, IssuancePolicy? policy = null, ManualTimeProvider? time = null,
-        TimeSpan? intermediateTtl = null)
+        TimeSpan? intermediateTtl = null, int kdfIterations = KdfIterations)
     {
         TestCa ca = Prepare(keyType ?? CaKeyType.EcdsaP256, time);
         try
         {
             await CaBootstrap.CreateGenerationAsync(ca.Store, ca.Layout, ca.Settings, ca.KeyAccess,
-                new CaBootstrap.Options(ca.KeyType, ca.Passphrase, IntermediateTtl: intermediateTtl), Operator.Name, ca.Time);
+                new CaBootstrap.Options(ca.KeyType, ca.Passphrase, IntermediateTtl: intermediateTtl, KdfIterations: kdfIterations), Operator.Name, ca.Time);
             ca.Authority = await CertificateAuthority.OpenAsync(ca.Store, TrustDomain, ca.KeyAccess, policy, ca.Time);
             return ca;
         }
@@ -77,7 +84,8 @@ public sealed class TestCa : IAsyncDisposable
         TestCa ca = Prepare(CaKeyType.EcdsaP256, time);
         try
         {
-            await CaBootstrap.ImportCacertsAsync(ca.Store, ca.Layout, cacertsDirectory, sourcePassphrase, ca.Passphrase, Operator.Name, ca.Time);
+            await CaBootstrap.ImportCacertsAsync(ca.Store, ca.Layout, cacertsDirectory, sourcePassphrase, ca.Passphrase, Operator.Name, ca.Time,
+                kdfIterations: KdfIterations);
             ca.Authority = await CertificateAuthority.OpenAsync(ca.Store, TrustDomain, ca.KeyAccess, null, ca.Time);
             return ca;
         }
@@ -109,7 +117,7 @@ public sealed class TestCa : IAsyncDisposable
         Authority = await CertificateAuthority.OpenAsync(Store, TrustDomain, KeyAccess, policy, Time);
 
     public CaBootstrap.Options RotationOptions(bool crossSign = false, TimeSpan? intermediateTtl = null) =>
-        new(KeyType, Passphrase, IntermediateTtl: intermediateTtl, CrossSign: crossSign);
+        new(KeyType, Passphrase, IntermediateTtl: intermediateTtl, CrossSign: crossSign, KdfIterations: KdfIterations);
 
     public static SpiffeId Workload(string serviceAccount, string ns = "default") =>
         SpiffeId.ForWorkload(TrustDomain, ns, serviceAccount);
