@@ -10,9 +10,20 @@ public sealed class CaCertificate
     public CaCertificate(byte[] der)
     {
         Der = der;
-        Certificate = new X509CertificateParser().ReadCertificate(der)
-            ?? throw new FormatException("not an X.509 certificate");
-        Structure = X509CertificateStructure.GetInstance(der);
+        try
+        {
+            Certificate = new X509CertificateParser().ReadCertificate(der)
+                ?? throw new FormatException("not a valid X.509 certificate (no certificate in the input)");
+            Structure = X509CertificateStructure.GetInstance(der);
+        }
+        catch (Exception e) when (e is Org.BouncyCastle.Security.Certificates.CertificateException or IOException or ArgumentException
+            or InvalidCastException or InvalidOperationException)
+        {
+            // Certificates come from files operators hand us (cacerts, inspect): say what is wrong
+            // with the input instead of failing with a parser's stack trace.
+            throw new FormatException($"not a valid X.509 certificate ({e.Message})", e);
+        }
+
         Subject = Structure.Subject;
         // RFC 5280 §4.2.1.1: the authority key identifier of what this certificate signs is
         // copied from its own subject key identifier; an imported intermediate may have computed
