@@ -65,16 +65,17 @@ internal static class LocalIdentity
 
         try
         {
-            using X509Certificate2 leaf = X509Certificate2.CreateFromPemFile(files.Certificate);
+            // The leaf is the first certificate of cert.pem (CreateFromPemFile would want the key in it too).
+            using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(PemText.DecodeFirst(File.ReadAllText(files.Certificate), "CERTIFICATE"));
             DateTime notBefore = leaf.NotBefore.ToUniversalTime();
             DateTime notAfter = leaf.NotAfter.ToUniversalTime();
             DateTime halfLife = notBefore + (notAfter - notBefore) / 2;
             bool fromActive = leaf.Issuer == new X500DistinguishedName(state.Active.Intermediate.Structure.Subject.GetDerEncoded()).Name;
             return DateTime.UtcNow < halfLife && fromActive;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or FormatException or IOException)
         {
-            return false;
+            return false; // unreadable: issue a new one
         }
     }
 }

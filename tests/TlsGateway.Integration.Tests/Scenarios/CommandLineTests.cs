@@ -33,6 +33,25 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Up_started_again_on_the_same_data_keeps_its_ca_and_its_still_fresh_edge_certificate()
+    {
+        string data = Path.Combine(TestPki.Instance.Directory, "up-" + Guid.NewGuid().ToString("N"));
+        string[] arguments(int port) =>
+            ["up", "--data", data, "--listen", $"127.0.0.1:{port}", "--upstream-listen", $"127.0.0.1:{FreePort.Next()}", "--admin", $"127.0.0.1:{FreePort.Next()}"];
+        var snapshots = new List<string>();
+        for (int run = 0; run < 2; run++)
+        {
+            int port = FreePort.Next();
+            await using TlsgwProcess up = TlsgwProcess.Start(arguments(port));
+            await up.WaitForPortAsync(port);
+            snapshots.Add(await File.ReadAllTextAsync(Path.Combine(data, "edge", "cert.pem")) + await File.ReadAllTextAsync(Path.Combine(data, "bundle.pem")));
+            Assert.Equal(0, await up.StopAsync());
+        }
+
+        Assert.Equal(snapshots[0], snapshots[1]);
+    }
+
+    [Fact]
     public async Task Edge_requires_a_client_certificate_when_asked_and_forwards_allowed_clients()
     {
         TestPki pki = TestPki.Instance;
