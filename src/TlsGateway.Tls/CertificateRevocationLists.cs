@@ -4,10 +4,11 @@ using TlsGateway.Interop;
 namespace TlsGateway.Tls;
 
 /// <summary>
-/// CRLs for client-certificate verification (RFC 5280 section 5), as bytes or a file: PEM
-/// "X509 CRL" blocks, or one DER CRL as the CA serves it at GET /ca/crl. Checked by parsing
-/// with OpenSSL itself, so what passes here is what the trust store will accept. Signatures
-/// and dates are checked per handshake, against the issuer in the client's chain.
+/// CRLs for peer-certificate verification (RFC 5280 section 5): client certificates at the edge
+/// (<see cref="ClientAuthOptions"/>) and upstream server certificates (<see cref="TlsClientOptions"/>),
+/// as bytes or a file: PEM "X509 CRL" blocks as the CA serves them at GET /ca/crl.pem, or one
+/// DER CRL. Checked by parsing with OpenSSL itself, so what passes here is what the trust store
+/// will accept. Signatures and dates are checked per handshake, against the issuer in the peer's chain.
 /// Non-goal: fetching CRLs (a job writes the file; the edge reloads it) and delta CRLs.
 /// </summary>
 public static class CertificateRevocationLists

@@ -2,7 +2,12 @@ using TlsGateway.Interop;
 
 namespace TlsGateway.Tls;
 
-/// <summary>An immutable client-side SSL_CTX. Connections verify the server against the bundle and the expected host name.</summary>
+/// <summary>
+/// An immutable client-side SSL_CTX. Connections verify the server against the bundle, the
+/// expected host name and, when given, the CRLs. A new CRL means a new context (the edge
+/// rebuilds it on reload); this context keeps no client-side session cache that could resume
+/// past it.
+/// </summary>
 public sealed class TlsClientContext : IDisposable
 {
     private readonly SafeSslContextHandle _handle;
@@ -23,6 +28,12 @@ public sealed class TlsClientContext : IDisposable
             throw new TlsConfigurationException($"{where}: a trust bundle is required (verification is never skipped by default)");
         }
 
+        if (options.InsecureSkipVerify && options.RevocationList is not null)
+        {
+            // Without verification the CRL would never be consulted: refuse rather than look checked.
+            throw new TlsConfigurationException($"{where}: a CRL needs server verification, which InsecureSkipVerify turns off");
+        }
+
         SafeSslContextHandle ctx = TlsContextBuilder.Create(isServer: false, options.Profile, where);
         try
         {
@@ -33,7 +44,7 @@ public sealed class TlsClientContext : IDisposable
 
             PeerVerifyMode mode = options.InsecureSkipVerify ? PeerVerifyMode.None : PeerVerifyMode.Require;
             // The authorizer hook also records the verified server identity (TlsConnection.Peer).
-            TlsContextBuilder.SetPeerVerification(ctx, mode, options.TrustBundlePem, 8, authorize: true, where);
+            TlsContextBuilder.SetPeerVerification(ctx, mode, options.TrustBundlePem, 8, authorize: true, where, options.RevocationList);
             return new TlsClientContext(ctx, options);
         }
         catch (OpenSslException e)

@@ -92,12 +92,14 @@ public sealed record UpstreamConfig(
 /// match <see cref="ServerName"/> (RFC 6125) or carry one of <see cref="AllowedSpiffeIds"/>.
 /// </summary>
 /// <param name="Certificate">The edge's own certificate (its workload identity) for mutual TLS; null sends none.</param>
+/// <param name="CrlFile">CRLs of the upstream certificates' issuers (PEM or one DER CRL), re-read on reload; null checks no revocation.</param>
 public sealed record UpstreamTlsConfig(
     string TrustBundleFile,
     string? ServerName,
     CertificateConfig? Certificate,
     IReadOnlyList<string> AllowedSpiffeIds,
-    IReadOnlyList<string> Alpn);
+    IReadOnlyList<string> Alpn,
+    string? CrlFile = null);
 
 /// <summary>How a chain picks among healthy endpoints.</summary>
 public enum LoadBalancing

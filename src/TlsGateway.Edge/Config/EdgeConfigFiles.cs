@@ -46,6 +46,10 @@ public static class EdgeConfigFiles
                 if (chain.Upstream.Tls is { } upstreamTls)
                 {
                     yield return upstreamTls.TrustBundleFile;
+                    if (upstreamTls.CrlFile is { } upstreamCrl)
+                    {
+                        yield return upstreamCrl;
+                    }
                 }
             }
         }

@@ -244,13 +244,14 @@ public static class EdgeConfigReader
             return null;
         }
 
-        node.AllowKeys("trust_bundle", "server_name", "certificate", "allowed_spiffe_ids", "alpn");
+        node.AllowKeys("trust_bundle", "server_name", "certificate", "allowed_spiffe_ids", "alpn", "crl");
         var tls = new UpstreamTlsConfig(
             node.Required("trust_bundle").AsPath(),
             node.Optional("server_name")?.AsString(),
             node.Optional("certificate") is { } certificate ? ReadCertificate(certificate) : null,
             node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
-            node.Optional("alpn")?.AsStringList() ?? []);
+            node.Optional("alpn")?.AsStringList() ?? [],
+            node.Optional("crl")?.AsPath());
         if (tls.ServerName is null && tls.AllowedSpiffeIds.Count == 0)
         {
             throw node.Error("upstream TLS needs server_name (to check the upstream's name) or allowed_spiffe_ids (to check its SPIFFE ID); otherwise any certificate from the bundle would do");

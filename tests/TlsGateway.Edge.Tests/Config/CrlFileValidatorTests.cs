@@ -5,56 +5,65 @@ using static TlsGateway.Edge.Tests.Infrastructure.ConfigText;
 
 namespace TlsGateway.Edge.Config.Tests;
 
-/// <summary>`client_auth.crl` files are read and parsed when a config file is loaded, and a bad one is cited by its line.</summary>
+/// <summary>`client_auth.crl` and `upstream.tls.crl` files are read and parsed when a config file is loaded, and a bad one is cited by its line.</summary>
 public sealed class CrlFileValidatorTests : IDisposable
 {
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const string ClientAuthSection = "client_auth";
+    private const string UpstreamTlsSection = "upstream.tls";
 
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact]
-    public void A_DER_CRL_file_loads_and_is_kept_as_an_absolute_path()
+    [Theory]
+    [InlineData(ClientAuthSection)]
+    [InlineData(UpstreamTlsSection)]
+    public void A_DER_CRL_file_loads_and_is_kept_as_an_absolute_path(string section)
     {
-        _directory.Write("clients.crl", Crl(), Readable);
-        string config = WriteConfig("crl: clients.crl");
+        _directory.Write("peers.crl", Crl(), Readable);
+        string config = WriteConfig(section, "peers.crl");
 
         EdgeConfig loaded = EdgeConfigReader.ReadFile(config);
 
-        Assert.Equal(_directory.PathOf("clients.crl"), loaded.Listeners[0].FilterChains[0].ClientAuth.CrlFile);
+        Assert.Equal(_directory.PathOf("peers.crl"), CrlFileOf(loaded, section));
     }
 
     [Fact]
     public void A_PEM_CRL_file_loads()
     {
         _directory.Write("clients.crl", System.Text.Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", Crl())), Readable);
-        string config = WriteConfig("crl: clients.crl");
+        string config = WriteConfig(ClientAuthSection, "clients.crl");
 
         EdgeConfig loaded = EdgeConfigReader.ReadFile(config);
 
         Assert.NotNull(loaded.Listeners[0].FilterChains[0].ClientAuth.CrlFile);
     }
 
-    [Fact]
-    public void A_file_that_is_not_a_CRL_is_rejected_with_file_line_and_key()
+    [Theory]
+    [InlineData(ClientAuthSection)]
+    [InlineData(UpstreamTlsSection)]
+    public void A_file_that_is_not_a_CRL_is_rejected_with_file_line_and_key(string section)
     {
-        _directory.Write("clients.crl", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"u8.ToArray(), Readable);
-        string config = WriteConfig("crl: clients.crl");
+        _directory.Write("peers.crl", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"u8.ToArray(), Readable);
+        string config = WriteConfig(section, "peers.crl");
 
         var error = Assert.Throws<ConfigException>(() => EdgeConfigReader.ReadFile(config));
 
-        Assert.StartsWith($"{config}:{LineOf(File.ReadAllText(config), "crl:")}: edge.listeners[0].filter_chains[0].client_auth.crl: not a CRL", error.Message);
+        Assert.StartsWith($"{config}:{LineOf(File.ReadAllText(config), "crl:")}: edge.listeners[0].filter_chains[0].{section}.crl: not a CRL", error.Message);
     }
 
-    [Fact]
-    public void A_missing_CRL_file_is_rejected_with_file_line_and_key()
+    [Theory]
+    [InlineData(ClientAuthSection)]
+    [InlineData(UpstreamTlsSection)]
+    public void A_missing_CRL_file_is_rejected_with_file_line_and_key(string section)
     {
-        string config = WriteConfig("crl: absent.crl");
+        string config = WriteConfig(section, "absent.crl");
 
         var error = Assert.Throws<ConfigException>(() => EdgeConfigReader.ReadFile(config));
 
-        Assert.StartsWith($"{config}:{LineOf(File.ReadAllText(config), "crl:")}: edge.listeners[0].filter_chains[0].client_auth.crl: ", error.Message);
+        Assert.StartsWith($"{config}:{LineOf(File.ReadAllText(config), "crl:")}: edge.listeners[0].filter_chains[0].{section}.crl: ", error.Message);
         Assert.Contains(_directory.PathOf("absent.crl"), error.Message);
     }
 
@@ -74,12 +83,20 @@ public sealed class CrlFileValidatorTests : IDisposable
                     {{extra}}
         """;
 
-    private string WriteConfig(string extra)
+    // The CRL is checked when the config loads, before any bundle is opened, so neither bundle need exist.
+    private string WriteConfig(string section, string crl)
     {
         string path = _directory.PathOf("tlsgw.yaml");
-        File.WriteAllText(path, Listener(Chain("web", ClientAuth(extra))));
+        string chain = section == ClientAuthSection
+            ? Chain("web", ClientAuth($"crl: {crl}"))
+            : Chain("web", upstream: $"{{ endpoints: [127.0.0.1:8080], tls: {{ trust_bundle: upstream-ca.pem, server_name: api.internal, crl: {crl} }} }}");
+        File.WriteAllText(path, Listener(chain));
         return path;
     }
+
+    private static string? CrlFileOf(EdgeConfig config, string section) => section == ClientAuthSection
+        ? config.Listeners[0].FilterChains[0].ClientAuth.CrlFile
+        : config.Listeners[0].FilterChains[0].Upstream.Tls?.CrlFile;
 
     private static byte[] Crl()
     {

@@ -41,6 +41,24 @@ public class EdgeConfigFilesTests
     }
 
     [Fact]
+    public void Enumerate_lists_the_upstream_certificate_trust_bundle_and_CRL()
+    {
+        var upstreamTls = new UpstreamTlsConfig("/etc/tlsgw/upstream-ca.pem", "api.internal",
+            new CertificateConfig("/etc/tlsgw/edge.pem", "/etc/tlsgw/edge.key", null, null, null), [], [], "/etc/tlsgw/upstream.crl");
+        var chain = new FilterChainConfig("api", [], [new CertificateConfig("/etc/tlsgw/api.pem", "/etc/tlsgw/api.key", null, null, null)],
+            TlsProfileConfig.Default, ClientAuthConfig.Off, [], s_upstream with { Tls = upstreamTls });
+        var config = new EdgeConfig([Listener("public", 443, SessionTicketConfig.Default, chain)]);
+
+        Assert.Equal(
+            [
+                "/etc/tlsgw/api.pem", "/etc/tlsgw/api.key",
+                "/etc/tlsgw/edge.pem", "/etc/tlsgw/edge.key",
+                "/etc/tlsgw/upstream-ca.pem", "/etc/tlsgw/upstream.crl",
+            ],
+            EdgeConfigFiles.Enumerate(config));
+    }
+
+    [Fact]
     public void Enumerate_lists_the_certificate_but_not_a_pkcs11_key_uri()
     {
         var config = new EdgeConfig(

@@ -421,7 +421,7 @@ public class EdgeConfigReaderTests
     {
         string yaml = Listener(Chain("web", upstream:
             "{ endpoints: [127.0.0.1:8080], tls: { trust_bundle: certs/upstream-ca.pem, server_name: api.internal, "
-            + "certificate: { cert: certs/edge.pem, key: certs/edge.key }, allowed_spiffe_ids: [\"spiffe://td/api\"], alpn: [h2] } }"));
+            + "certificate: { cert: certs/edge.pem, key: certs/edge.key }, allowed_spiffe_ids: [\"spiffe://td/api\"], alpn: [h2], crl: certs/upstream.crl } }"));
 
         UpstreamTlsConfig? tls = Read(yaml).Listeners[0].FilterChains[0].Upstream.Tls;
 
@@ -431,6 +431,7 @@ public class EdgeConfigReaderTests
         Assert.Equal("/etc/tlsgw/certs/edge.key", tls.Certificate?.Key);
         Assert.Equal(["spiffe://td/api"], tls.AllowedSpiffeIds);
         Assert.Equal(["h2"], tls.Alpn);
+        Assert.Equal("/etc/tlsgw/certs/upstream.crl", tls.CrlFile);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed partial class DocumentationTests
         Assert.Equal("api-backend.internal", api.Upstream.Tls?.ServerName);
         Assert.True(api.Certificates[0].Ocsp?.FromResponder);
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "clients.crl"), api.ClientAuth.CrlFile);
+        Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "backend.crl"), api.Upstream.Tls?.CrlFile);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
     }
 

@@ -15,43 +15,26 @@ public sealed class ClientRevocationTests : IDisposable
 {
     private const string ClientSpiffeId = "spiffe://example.org/ns/default/sa/client";
 
-    private readonly TempDirectory _directory = new();
-    private readonly X509Certificate2 _root = TestCertificates.CreateRoot("Revocation Root");
-    private readonly X509Certificate2 _otherRoot = TestCertificates.CreateRoot("Other Root");
-    private readonly X509Certificate2 _goodLeaf;
+    private readonly RevocationPki _pki = new();
     private readonly X509Certificate2 _revokedLeaf;
     private readonly CertificateKeyPair _server;
     private readonly CertificateKeyPair _goodClient;
     private readonly CertificateKeyPair _revokedClient;
-    private readonly byte[] _rootPem;
 
     public ClientRevocationTests()
     {
-        using X509Certificate2 server = TestCertificates.CreateServerLeaf(_root, "localhost");
-        _goodLeaf = TestCertificates.CreateClientLeaf(_root, ClientSpiffeId);
-        _revokedLeaf = TestCertificates.CreateClientLeaf(_root, ClientSpiffeId);
-        _server = Load("server", server);
-        _goodClient = Load("good", _goodLeaf);
-        _revokedClient = Load("revoked", _revokedLeaf);
-        _rootPem = Encoding.ASCII.GetBytes(_root.ExportCertificatePem());
+        _server = _pki.Load("server", TestCertificates.CreateServerLeaf(_pki.Root, "localhost"));
+        _goodClient = _pki.Load("good", TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId));
+        _revokedLeaf = TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId);
+        _revokedClient = _pki.Load("revoked", _revokedLeaf);
     }
 
-    public void Dispose()
-    {
-        _server.Dispose();
-        _goodClient.Dispose();
-        _revokedClient.Dispose();
-        _goodLeaf.Dispose();
-        _revokedLeaf.Dispose();
-        _root.Dispose();
-        _otherRoot.Dispose();
-        _directory.Dispose();
-    }
+    public void Dispose() => _pki.Dispose();
 
     [Fact]
     public void A_client_listed_on_its_issuers_CRL_is_refused_as_certificate_revoked()
     {
-        byte[] crl = Crl(_root, [_revokedLeaf]);
+        byte[] crl = RevocationPki.Crl(_pki.Root, [_revokedLeaf]);
 
         (bool ok, TlsConnectionOutcome outcome) = Handshake(crl, _revokedClient);
 
@@ -63,7 +46,7 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void A_client_not_listed_on_a_current_CRL_is_admitted()
     {
-        byte[] crl = Crl(_root, [_revokedLeaf]);
+        byte[] crl = RevocationPki.Crl(_pki.Root, [_revokedLeaf]);
 
         (bool ok, _) = Handshake(crl, _goodClient);
 
@@ -73,7 +56,7 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void A_PEM_CRL_works_like_the_DER_one()
     {
-        byte[] pem = Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", Crl(_root, [_revokedLeaf])));
+        byte[] pem = Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.Root, [_revokedLeaf])));
 
         (bool revokedOk, TlsConnectionOutcome revoked) = Handshake(pem, _revokedClient);
         (bool goodOk, _) = Handshake(pem, _goodClient);
@@ -86,7 +69,7 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void A_client_whose_issuer_has_no_CRL_is_refused_because_revocation_fails_closed()
     {
-        byte[] crl = Crl(_otherRoot, []);
+        byte[] crl = RevocationPki.Crl(_pki.OtherRoot, []);
 
         (bool ok, TlsConnectionOutcome outcome) = Handshake(crl, _goodClient);
 
@@ -98,7 +81,7 @@ public sealed class ClientRevocationTests : IDisposable
     public void A_CRL_past_its_next_update_refuses_even_clients_it_does_not_list()
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        byte[] stale = Crl(_root, [], thisUpdate: now.AddDays(-2), nextUpdate: now.AddDays(-1));
+        byte[] stale = RevocationPki.Crl(_pki.Root, [], thisUpdate: now.AddDays(-2), nextUpdate: now.AddDays(-1));
 
         (bool ok, TlsConnectionOutcome outcome) = Handshake(stale, _goodClient);
 
@@ -117,7 +100,7 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void Bytes_that_are_not_a_CRL_make_the_server_context_fail_to_build()
     {
-        var auth = new ClientAuthOptions(ClientCertificateMode.Required, _rootPem, RevocationList: _rootPem);
+        var auth = new ClientAuthOptions(ClientCertificateMode.Required, _pki.RootPem, RevocationList: _pki.RootPem);
 
         var error = Assert.Throws<TlsConfigurationException>(() => Server(Entry(_server, clientAuth: auth)));
 
@@ -132,9 +115,9 @@ public sealed class ClientRevocationTests : IDisposable
     {
         byte[] data = kind switch
         {
-            "certificate" => _rootPem,
+            "certificate" => _pki.RootPem,
             "garbage" => "not a crl"u8.ToArray(),
-            _ => [.. Crl(_root, []), 0x00],
+            _ => [.. RevocationPki.Crl(_pki.Root, []), 0x00],
         };
 
         var error = Assert.Throws<TlsConfigurationException>(() => CertificateRevocationLists.Check(data, "under test"));
@@ -145,7 +128,7 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void ReadFile_names_a_missing_file()
     {
-        string missing = _directory.PathOf("absent.crl");
+        string missing = _pki.Directory.PathOf("absent.crl");
 
         var error = Assert.Throws<TlsConfigurationException>(() => CertificateRevocationLists.ReadFile(missing));
 
@@ -155,8 +138,8 @@ public sealed class ClientRevocationTests : IDisposable
     [Fact]
     public void ReadFile_accepts_a_file_of_several_PEM_CRLs()
     {
-        string text = PemEncoding.WriteString("X509 CRL", Crl(_root, [])) + "\n" + PemEncoding.WriteString("X509 CRL", Crl(_otherRoot, []));
-        string path = _directory.Write("two.crl", text);
+        string text = PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.Root, [])) + "\n" + PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.OtherRoot, []));
+        string path = _pki.Directory.Write("two.crl", text);
 
         byte[] data = CertificateRevocationLists.ReadFile(path);
 
@@ -165,31 +148,12 @@ public sealed class ClientRevocationTests : IDisposable
 
     private (bool Ok, TlsConnectionOutcome Outcome) Handshake(byte[]? crl, CertificateKeyPair clientCertificate)
     {
-        var auth = new ClientAuthOptions(ClientCertificateMode.Required, _rootPem, RevocationList: crl);
+        var auth = new ClientAuthOptions(ClientCertificateMode.Required, _pki.RootPem, RevocationList: crl);
         using TlsServerContext server = Server(Entry(_server, clientAuth: auth));
-        using TlsClientContext client = Client(_rootPem, clientCertificate);
+        using TlsClientContext client = Client(_pki.RootPem, clientCertificate);
         using InMemoryPipe pipe = Connect(client, server);
         bool ok = pipe.Handshake();
         return (ok, new TlsConnectionOutcome(pipe.Server.Failure?.Reason, pipe.Client.Failure?.Reason));
-    }
-
-    private static byte[] Crl(X509Certificate2 issuer, X509Certificate2[] revoked, DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null)
-    {
-        var builder = new CertificateRevocationListBuilder();
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        foreach (X509Certificate2 certificate in revoked)
-        {
-            builder.AddEntry(certificate, now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
-        }
-
-        return builder.Build(issuer, crlNumber: 1, nextUpdate ?? now.AddDays(1), HashAlgorithmName.SHA256, thisUpdate: thisUpdate ?? now.AddMinutes(-5));
-    }
-
-    private CertificateKeyPair Load(string name, X509Certificate2 certificate)
-    {
-        string cert = _directory.Write(name + ".pem", certificate.ExportCertificatePem());
-        string key = _directory.Write(name + ".key", TestCertificates.PrivateKeyPem(certificate));
-        return CertificateKeyPair.Load(cert, new PrivateKeySource(key));
     }
 
     private sealed record TlsConnectionOutcome(TlsFailureReason? Server, TlsFailureReason? Client);
