@@ -7,6 +7,8 @@ namespace TlsGateway.Ca;
 /// <summary>A parsed CA certificate with the fields issuance needs ready to hand.</summary>
 public sealed class CaCertificate
 {
+    private byte[]? _subjectDer;
+
     public CaCertificate(byte[] der)
     {
         Der = der;
@@ -45,6 +47,9 @@ public sealed class CaCertificate
 
     public X509Name Subject { get; }
 
+    /// <summary><see cref="Subject"/> as DER, exactly as in the certificate (the issuer name of what it signs, RFC 5280 §4.1.2.4).</summary>
+    public byte[] SubjectDer => _subjectDer ??= RawSubject(Der);
+
     /// <summary>This certificate's subject key identifier (from its extension, else RFC 5280 §4.2.1.2 method 1).</summary>
     public byte[] KeyIdentifier { get; }
 
@@ -53,6 +58,24 @@ public sealed class CaCertificate
     public DateTimeOffset NotAfter { get; }
 
     public string Fingerprint { get; }
+
+    // Cut from the certificate rather than re-encoded: an imported intermediate's name may use
+    // string types a re-encoder would change, and verifiers compare issuer and subject names.
+    private static byte[] RawSubject(byte[] der)
+    {
+        var certificate = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence();
+        var tbs = certificate.ReadSequence();
+        if (tbs.PeekTag().HasSameClassAndValue(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0)))
+        {
+            tbs.ReadEncodedValue(); // version
+        }
+
+        tbs.ReadEncodedValue(); // serialNumber
+        tbs.ReadEncodedValue(); // signature
+        tbs.ReadEncodedValue(); // issuer
+        tbs.ReadEncodedValue(); // validity
+        return tbs.ReadEncodedValue().ToArray();
+    }
 
     public string ToPem() => PemText.Encode("CERTIFICATE", Der);
 

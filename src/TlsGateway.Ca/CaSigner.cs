@@ -14,6 +14,7 @@ namespace TlsGateway.Ca;
 public sealed class CaSigner : ISignatureFactory, IDisposable
 {
     private readonly SafePrivateKeyHandle _key;
+    private byte[]? _algorithmDer;
 
     /// <summary>Takes ownership of <paramref name="key"/>, also when it throws (an unsupported key is released at once).</summary>
     public CaSigner(SafePrivateKeyHandle key)
@@ -44,6 +45,9 @@ public sealed class CaSigner : ISignatureFactory, IDisposable
     public byte[] PublicKeyInfo { get; }
 
     public AlgorithmIdentifier Algorithm { get; }
+
+    /// <summary><see cref="Algorithm"/> as DER, computed once.</summary>
+    public byte[] AlgorithmDer => _algorithmDer ??= Algorithm.GetDerEncoded();
 
     public object AlgorithmDetails => Algorithm;
 

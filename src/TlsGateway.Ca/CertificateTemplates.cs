@@ -47,19 +47,9 @@ public static class CertificateTemplates
     public static byte[] Leaf(CaSigner issuerKey, CaCertificate issuer, SubjectPublicKeyInfo subjectKey, bool rsaSubjectKey,
         SpiffeId id, IReadOnlyList<string> dnsNames, BigInteger serial, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        var names = new List<GeneralName>(1 + dnsNames.Count) { new(GeneralName.UniformResourceIdentifier, id.ToString()) };
-        names.AddRange(dnsNames.Select(d => new GeneralName(GeneralName.DnsName, d)));
-
-        var extensions = new X509ExtensionsGenerator();
-        extensions.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
-        extensions.AddExtension(X509Extensions.KeyUsage, true,
-            new KeyUsage(rsaSubjectKey ? KeyUsage.DigitalSignature | KeyUsage.KeyEncipherment : KeyUsage.DigitalSignature));
-        extensions.AddExtension(X509Extensions.ExtendedKeyUsage, false,
-            new ExtendedKeyUsage(KeyPurposeID.IdKPServerAuth, KeyPurposeID.IdKPClientAuth));
-        extensions.AddExtension(X509Extensions.SubjectAlternativeName, true, new GeneralNames(names.ToArray()));
-        extensions.AddExtension(X509Extensions.SubjectKeyIdentifier, false, KeyIdentifier(subjectKey));
-        extensions.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(issuer.KeyIdentifier));
-        return Sign(issuerKey, serial, issuer.Subject, X509Name.GetInstance(new DerSequence()), subjectKey, notBefore, notAfter, extensions);
+        byte[] toBeSigned = SvidEncoder.ToBeSigned(serial.ToByteArrayUnsigned(), issuerKey.AlgorithmDer, issuer.SubjectDer, notBefore, notAfter,
+            subjectKey.GetDerEncoded(), subjectKey.PublicKeyData.GetBytes(), rsaSubjectKey, id, dnsNames, issuer.KeyIdentifier);
+        return SvidEncoder.Certificate(toBeSigned, issuerKey.AlgorithmDer, issuerKey.Sign(toBeSigned));
     }
 
     /// <summary>RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING.</summary>
