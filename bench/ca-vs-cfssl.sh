@@ -13,7 +13,12 @@
 # database): the table says so beside the ratio. CPU per certificate is read from each CA
 # process's /proc/PID/stat, so it does not depend on who saturated.
 #
+# Both are measured warm, as the long-running services they are: tlsgw issues BENCH_WARMUP
+# certificates first (default 20000, about ten seconds: .NET's tiered JIT and dynamic PGO are
+# still recompiling hot methods for the first several thousand), cfssl answers 2,000 requests.
+#
 # Env: BENCH_BUILD (see build-tlsgw.sh); BENCH_CERTS (default 20000) per measurement;
+#      BENCH_WARMUP (default 20000) unmeasured tlsgw issuances before each measurement;
 #      BENCH_CONCURRENCY (default 8) requests in flight; BENCH_KEEP=1 keeps the temp dir.
 # Prints a Markdown table on stdout and writes it to bench/last-ca-run.md; progress on stderr.
 set -euo pipefail
@@ -22,7 +27,9 @@ repo="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 count="${BENCH_CERTS:-20000}"
 concurrency="${BENCH_CONCURRENCY:-8}"
-[[ "$count" =~ ^[1-9][0-9]*$ && "$concurrency" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_CERTS and BENCH_CONCURRENCY must be positive integers" >&2; exit 2; }
+warmup="${BENCH_WARMUP:-20000}"
+[[ "$count" =~ ^[1-9][0-9]*$ && "$concurrency" =~ ^[1-9][0-9]*$ && "$warmup" =~ ^[1-9][0-9]*$ ]] \
+    || { echo "bench: BENCH_CERTS, BENCH_CONCURRENCY and BENCH_WARMUP must be positive integers" >&2; exit 2; }
 log() { echo "bench: $*" >&2; }
 
 missing=()
@@ -63,8 +70,8 @@ done
 # --- tlsgw with SQLite.
 tlsgw ca init --trust-domain bench.local --data "$tmp/sqlite" >/dev/null
 log "tlsgw + SQLite: $count certificates, concurrency 1 and $concurrency"
-sqlite_c1="$(tlsgw ca bench --data "$tmp/sqlite" --count "$count" --concurrency 1 --csr-dir "$tmp/csrs" --json)"
-sqlite_cn="$(tlsgw ca bench --data "$tmp/sqlite" --count "$count" --concurrency "$concurrency" --csr-dir "$tmp/csrs" --json)"
+sqlite_c1="$(tlsgw ca bench --data "$tmp/sqlite" --count "$count" --warmup "$warmup" --concurrency 1 --csr-dir "$tmp/csrs" --json)"
+sqlite_cn="$(tlsgw ca bench --data "$tmp/sqlite" --count "$count" --warmup "$warmup" --concurrency "$concurrency" --csr-dir "$tmp/csrs" --json)"
 
 # --- tlsgw with PostgreSQL 15: a throw-away cluster owned by the postgres user, on loopback.
 pg_bin=/usr/lib/postgresql/15/bin
@@ -76,7 +83,7 @@ as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/log" -o "-p $pg_port -k 
 as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE tlsgw" >/dev/null
 tlsgw ca init --trust-domain bench.local --data "$tmp/postgres" --store "postgres://postgres@127.0.0.1:$pg_port/tlsgw" >/dev/null
 log "tlsgw + PostgreSQL: $count certificates, concurrency $concurrency"
-postgres_cn="$(tlsgw ca bench --data "$tmp/postgres" --count "$count" --concurrency "$concurrency" --csr-dir "$tmp/csrs" --json)"
+postgres_cn="$(tlsgw ca bench --data "$tmp/postgres" --count "$count" --warmup "$warmup" --concurrency "$concurrency" --csr-dir "$tmp/csrs" --json)"
 
 # --- cfssl serve with the SQLite CA's intermediate (its key decrypted for cfssl, in the temp dir).
 generation="$tmp/sqlite/ca/gen-1"
@@ -112,7 +119,7 @@ row() {  # name, json
 {
 echo "# TlsGateway CA vs cfssl — $(date -u '+%Y-%m-%d %H:%M:%SZ')"
 echo
-echo "commit $(git -C "$repo" rev-parse --short HEAD); $(openssl version); cfssl $(cfssl version 2>/dev/null | awk '/Version/ {print $2}'); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'); CPU $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo); $count certificates per row"
+echo "commit $(git -C "$repo" rev-parse --short HEAD); $(openssl version); cfssl $(cfssl version 2>/dev/null | awk '/Version/ {print $2}'); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'); CPU $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo); $count certificates per row, measured after $warmup unmeasured ones (cfssl: 2,000 requests)"
 echo
 echo "| signer (ECDSA P-256 CSRs, P-256 intermediate) | certificates/s | per CPU second | ratio to cfssl, rate | ratio to cfssl, CPU |"
 echo "| --- | ---: | ---: | ---: | ---: |"
