@@ -100,6 +100,13 @@ public static class PrivateKeyLoader
                 : $"private key '{source.Describe()}' is encrypted: give a passphrase (file: or env:) ({detail})";
         }
 
+        // With a wrong passphrase, CBC padding still checks out about once in 256 tries; OpenSSL
+        // then fails decoding the garbage instead of reporting a bad decrypt.
+        if (hadPassphrase && !source.IsStoreUri)
+        {
+            return $"cannot load private key '{source.Describe()}': wrong passphrase, or the key file is damaged ({detail})";
+        }
+
         return source.IsStoreUri
             ? $"cannot load private key '{source.Describe()}' through OpenSSL's store API ({detail})"
             : $"cannot load private key '{source.Describe()}': not a PEM private key in PKCS#1, SEC1 or PKCS#8 form ({detail})";

@@ -89,6 +89,23 @@ public sealed class PrivateKeyLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Every_wrong_passphrase_is_reported_as_one_even_when_the_cbc_padding_happens_to_check_out()
+    {
+        // About one wrong passphrase in 256 decrypts to valid CBC padding, and OpenSSL then fails
+        // on decoding rather than with "bad decrypt"; 2,000 tries meet that case almost surely
+        // (one PBKDF2 iteration keeps them cheap: the key derivation is not what is tested).
+        string key = _directory.Write("cheap-encrypted.key",
+            _ecKey.ExportEncryptedPkcs8PrivateKeyPem(Passphrase, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1)));
+        for (int i = 0; i < 2000; i++)
+        {
+            string passphraseFile = _directory.Write("wrong-passphrase-" + i, "wrong-" + i);
+            var error = Assert.Throws<CryptoConfigurationException>(() => PrivateKeyLoader.Load(new PrivateKeySource(key, SecretSource.FromFile(passphraseFile))));
+            Assert.Contains("wrong passphrase", error.Message);
+            File.Delete(passphraseFile);
+        }
+    }
+
+    [Fact]
     public void A_wrong_passphrase_is_reported_as_such_without_revealing_the_passphrase()
     {
         string key = WriteEncryptedKey();
