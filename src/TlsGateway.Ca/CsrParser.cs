@@ -6,9 +6,6 @@ using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Asn1.X9;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
-using Org.BouncyCastle.Security;
 using TlsGateway.Interop;
 
 namespace TlsGateway.Ca;
@@ -17,8 +14,8 @@ namespace TlsGateway.Ca;
 /// Reads and checks a PKCS#10 certificate request (RFC 2986): size, encoding, self-signature,
 /// key strength and the extensions it asks for. Identity and DNS policy are the issuer's job;
 /// this class only says what the request contains, or why it is unacceptable.
-/// Signatures are verified by the platform's OpenSSL-backed ECDsa/RSA (BouncyCastle's managed
-/// ECDSA is several times slower); SM2 signatures by BouncyCastle.
+/// EC and SM2 signatures are verified by OpenSSL through the shim, RSA by the platform's
+/// OpenSSL-backed RSA (BouncyCastle's managed verifiers are several times slower).
 /// </summary>
 public static class CsrParser
 {
@@ -181,13 +178,13 @@ public static class CsrParser
         {
             valid = algorithm switch
             {
-                "1.2.840.10045.4.3.2" => VerifyEcdsa(key, signed, signature, "SHA256"),
-                "1.2.840.10045.4.3.3" => VerifyEcdsa(key, signed, signature, "SHA384"),
-                "1.2.840.10045.4.3.4" => VerifyEcdsa(key, signed, signature, "SHA512"),
+                "1.2.840.10045.4.3.2" => VerifyEc(key, signed, signature, "SHA256"),
+                "1.2.840.10045.4.3.3" => VerifyEc(key, signed, signature, "SHA384"),
+                "1.2.840.10045.4.3.4" => VerifyEc(key, signed, signature, "SHA512"),
                 "1.2.840.113549.1.1.11" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA256),
                 "1.2.840.113549.1.1.12" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA384),
                 "1.2.840.113549.1.1.13" => VerifyRsa(spki, signed, signature, HashAlgorithmName.SHA512),
-                "1.2.156.10197.1.501" => VerifySm2(key, signed, signature),
+                "1.2.156.10197.1.501" => VerifyEc(key, signed, signature, "SM3"),
                 _ => throw Deny(DenialReason.UnsupportedAlgorithm, $"CSR signature algorithm {algorithm} is not accepted"),
             };
         }
@@ -202,7 +199,7 @@ public static class CsrParser
         }
     }
 
-    private static bool VerifyEcdsa(SubjectPublicKeyInfo key, byte[] data, byte[] signature, string digest)
+    private static bool VerifyEc(SubjectPublicKeyInfo key, byte[] data, byte[] signature, string digest)
     {
         // Through the shim with the curve name and point: importing a DER key into OpenSSL 3.0
         // (what .NET's ImportSubjectPublicKeyInfo does) costs more than the check itself.
@@ -211,11 +208,20 @@ public static class CsrParser
             "1.2.840.10045.3.1.7" => "P-256",
             "1.3.132.0.34" => "P-384",
             "1.3.132.0.35" => "P-521",
+            "1.2.156.10197.1.301" => "SM2",
             _ => throw new CryptographicException("unsupported curve"),
         };
+        // SM2-with-SM3 goes with SM2 keys only, and ECDSA with the NIST curves only.
+        if (curve == "SM2" != (digest == "SM3"))
+        {
+            throw Deny(DenialReason.UnsupportedAlgorithm, $"the CSR's signature algorithm does not match its {curve} key");
+        }
+
         try
         {
-            return NativeSigning.VerifyEc(curve, key.PublicKeyData.GetOctets(), digest, data, signature);
+            // SM2 signatures mix in the signer's ID: CSRs use the standard default (GB/T 35276).
+            return NativeSigning.VerifyEc(curve, key.PublicKeyData.GetOctets(), digest, data, signature,
+                curve == "SM2" ? NativeSigning.Sm2DefaultId : default);
         }
         catch (OpenSslException)
         {
@@ -228,14 +234,6 @@ public static class CsrParser
         using var rsa = RSA.Create();
         rsa.ImportSubjectPublicKeyInfo(spki, out _);
         return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
-    }
-
-    private static bool VerifySm2(SubjectPublicKeyInfo key, byte[] data, byte[] signature)
-    {
-        var signer = new SM2Signer();
-        signer.Init(false, (ECPublicKeyParameters)PublicKeyFactory.CreateKey(key));
-        signer.BlockUpdate(data, 0, data.Length);
-        return signer.VerifySignature(signature);
     }
 
     private static (List<string> Uris, List<string> Dns) ReadRequestedNames(CertificationRequestInfo info)

@@ -202,38 +202,13 @@ public sealed class SqliteCaStore : ICaStore
         try
         {
             using SqliteCommand command = _connection.CreateCommand();
-            var conditions = new List<string>();
-            if (query.SpiffeId is not null)
+            (string where, List<KeyValuePair<string, object>> parameters) =
+                CertificateQuerySql.Build(query, status => (int)status, time => time.ToUnixTimeMilliseconds());
+            foreach ((string name, object value) in parameters)
             {
-                conditions.Add("spiffe_id = @spiffe_id");
-                command.Parameters.AddWithValue("@spiffe_id", query.SpiffeId);
+                command.Parameters.AddWithValue("@" + name, value);
             }
 
-            if (query.Status is { } status)
-            {
-                conditions.Add("status = @status");
-                command.Parameters.AddWithValue("@status", (int)status);
-            }
-
-            if (query.Generation is { } generation)
-            {
-                conditions.Add("generation = @generation");
-                command.Parameters.AddWithValue("@generation", generation);
-            }
-
-            if (query.NotAfterBefore is { } before)
-            {
-                conditions.Add("not_after < @before");
-                command.Parameters.AddWithValue("@before", before.ToUnixTimeMilliseconds());
-            }
-
-            if (query.NotAfterAfter is { } after)
-            {
-                conditions.Add("not_after > @after");
-                command.Parameters.AddWithValue("@after", after.ToUnixTimeMilliseconds());
-            }
-
-            string where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
             command.CommandText = $"SELECT {SqliteRows.CertificateColumns} FROM certificates{where} ORDER BY not_after, serial LIMIT @limit";
             command.Parameters.AddWithValue("@limit", query.Limit);
             var certificates = new List<IssuedCertificate>();

@@ -38,4 +38,21 @@ public sealed class Sm2IssuanceTests
         Assert.True(intermediateLink.Succeeded, intermediateLink.Combined);
         Assert.False(emptyId.Succeeded, "signed with the standard ID, so OpenSSL's empty default must not match:\n" + emptyId.Combined);
     }
+
+    [Fact]
+    public async Task An_sm2_csr_whose_signature_was_altered_is_denied()
+    {
+        await using TestCa ca = await TestCa.CreateAsync(CaKeyType.Sm2);
+        string key = Path.Combine(ca.Directory.Path, "sm2.key");
+        string csr = Path.Combine(ca.Directory.Path, "sm2.der");
+        await OpenSsl.RunCheckedAsync(ca.Directory.Path, "genpkey", "-algorithm", "SM2", "-out", key);
+        await OpenSsl.RunCheckedAsync(ca.Directory.Path, "req", "-new", "-key", key, "-sm3", "-sigopt", "distid:1234567812345678", "-subj", "/",
+            "-outform", "DER", "-out", csr);
+        byte[] der = await File.ReadAllBytesAsync(csr);
+        der[^3] ^= 0x01; // inside the signature's last INTEGER
+
+        IssuanceDeniedException denied = await Assert.ThrowsAsync<IssuanceDeniedException>(() => ca.IssueToWorkloadAsync(TestCa.Workload("web"), der));
+
+        Assert.Equal(DenialReason.BadSignature, denied.Reason);
+    }
 }

@@ -1,12 +1,15 @@
-namespace TlsGateway.Ca.Tests.Infrastructure;
+namespace TlsGateway.Tests.Shared;
 
-/// <summary>A private directory under the system temp path, deleted with everything in it on dispose.</summary>
+/// <summary>
+/// A directory of its own under the system temp path, deleted with everything in it on dispose.
+/// One class for every test project (linked in by tests/Directory.Build.props).
+/// </summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    public TempDirectory(string prefix = "tlsgw-tests-")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "tlsgw-ca-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
@@ -25,6 +28,14 @@ public sealed class TempDirectory : IDisposable
     {
         string path = PathOf(name);
         File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> with <paramref name="mode"/> and returns the path.</summary>
+    public string Write(string name, byte[] bytes, UnixFileMode mode)
+    {
+        string path = Write(name, bytes);
+        File.SetUnixFileMode(path, mode);
         return path;
     }
 
