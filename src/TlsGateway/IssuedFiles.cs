@@ -18,31 +18,19 @@ internal static class IssuedFiles
     public const string BundleFile = "bundle.pem";
 
     /// <summary>Leaf key types `cert issue --key-type` accepts.</summary>
-    public static readonly string[] KeyTypes = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072"];
+    public static string[] KeyTypes => WorkloadKey.Types;
 
-    /// <summary>A new key and a CSR for it (empty subject, SANs requested), and the key's PKCS#8 PEM.</summary>
+    /// <summary>A new key and a CSR for it; see <see cref="WorkloadKey"/>.</summary>
     public static (byte[] Csr, string KeyPem) NewKeyAndCsr(string keyType, SpiffeId id, IReadOnlyList<string> dnsNames)
     {
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddUri(new Uri(id.ToString()));
-        foreach (string name in dnsNames)
+        try
         {
-            san.AddDnsName(name);
+            return WorkloadKey.NewKeyAndCsr(keyType, id, dnsNames);
         }
-
-        using AsymmetricAlgorithm key = keyType switch
+        catch (FormatException e)
         {
-            "ecdsa-p256" => ECDsa.Create(ECCurve.NamedCurves.nistP256),
-            "ecdsa-p384" => ECDsa.Create(ECCurve.NamedCurves.nistP384),
-            "rsa-2048" => RSA.Create(2048),
-            "rsa-3072" => RSA.Create(3072),
-            _ => throw new FormatException($"--key-type '{keyType}' is not one of {string.Join(", ", KeyTypes)} (for SM2 and other keys bring a --csr)"),
-        };
-        CertificateRequest request = key is ECDsa ec
-            ? new CertificateRequest(new X500DistinguishedName(""), ec, keyType == "ecdsa-p384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256)
-            : new CertificateRequest(new X500DistinguishedName(""), (RSA)key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(san.Build());
-        return (request.CreateSigningRequest(), key.ExportPkcs8PrivateKeyPem());
+            throw new FormatException($"--key-type: {e.Message}", e);
+        }
     }
 
     /// <summary>Writes key.pem (if given) first, then cert.pem and bundle.pem, each atomically.</summary>

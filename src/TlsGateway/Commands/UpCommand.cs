@@ -4,16 +4,18 @@ using Microsoft.Extensions.Logging;
 using TlsGateway.Ca;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
+using TlsGateway.Sds;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Host.Commands;
 
 /// <summary>
 /// `tlsgw up`: everything local in one process, state in --data. Today that is the CA (created
-/// on first run; CRL, OCSP and bundle on the admin address 127.0.0.1:9901), and the edge on
+/// on first run; CRL, OCSP and bundle on the admin address 127.0.0.1:9901), the SDS agent on
+/// DIR/sds.sock (the user who started it gets spiffe://TD/ns/default/sa/USER), and the edge on
 /// 127.0.0.1:8443 with a certificate from that CA, renewed at half-life, in front of the demo
 /// upstream on 127.0.0.1:8080, which echoes each request and what the edge told it about the
-/// client (PROXY v2). The agent/SDS role joins it as it lands.
+/// client (PROXY v2).
 /// </summary>
 internal static class UpCommand
 {
@@ -24,8 +26,13 @@ internal static class UpCommand
         var upstream = new Option<string>("--upstream-listen") { Description = "Demo upstream listener", DefaultValueFactory = _ => "127.0.0.1:8080" };
         var admin = new Option<string>("--admin") { Description = "Admin HTTP address (CA bundle, CRL, OCSP)", DefaultValueFactory = _ => "127.0.0.1:9901" };
         var trustDomain = new Option<string>("--trust-domain") { Description = "Trust domain of the CA created on first run", DefaultValueFactory = _ => LocalIdentity.DefaultTrustDomain };
+        var sdsSocket = new Option<string?>("--sds-socket") { Description = "SDS Unix socket (default DIR/sds.sock)" };
+        var workloadTtl = new Option<string>("--workload-ttl") { Description = "Lifetime of workload certificates served over SDS", DefaultValueFactory = _ => "24h" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
-        var command = new Command("up", "Run the all-in-one local gateway: CA, edge and a demo upstream") { data, listen, upstream, admin, trustDomain, verbose };
+        var command = new Command("up", "Run the all-in-one local gateway: CA, SDS agent, edge and a demo upstream")
+        {
+            data, listen, upstream, admin, trustDomain, sdsSocket, workloadTtl, verbose,
+        };
 
         command.SetAction(async (result, _) =>
         {
@@ -38,6 +45,8 @@ internal static class UpCommand
                 await LocalIdentity.EnsureEdgeCertificateAsync(ca, CancellationToken.None);
                 LocalIdentity.EdgeFiles edgeFiles = LocalIdentity.PathsFor(layout);
                 await using CaHttpServer adminServer = await CaHttpServer.StartAsync(ca, Endpoints.Parse(result.GetValue(admin)!, "--admin"), loggers);
+                var agentOptions = AgentOptions.Default with { WorkloadTtl = DurationText.Parse(result.GetValue(workloadTtl)!, "--workload-ttl") };
+                await using LocalAgent agent = await LocalAgent.StartAsync(ca, agentOptions, result.GetValue(sdsSocket) ?? Path.Combine(layout.DataDirectory, "sds.sock"), loggers);
 
                 await using var demo = new DemoUpstream();
                 IPEndPoint demoEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream-listen");
@@ -54,6 +63,7 @@ internal static class UpCommand
                 using var stop = new CancellationTokenSource();
                 Task renewal = RenewAsync(ca, logger, stop.Token);
                 logger.LogInformation("CA {TrustDomain}: trust bundle {Bundle}, CRL and OCSP on http://{Admin}/ca/", ca.Settings.TrustDomain, layout.Bundle, adminServer.Address);
+                logger.LogInformation("SDS for {Identity} on unix:{Socket}", agent.LocalIdentity, agent.SocketPath);
                 logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", layout.Bundle, listener.Address.Port);
                 try
                 {

@@ -1,0 +1,81 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace TlsGateway.Grpc;
+
+/// <summary>
+/// A Kestrel listener on a Unix socket that is never reachable with a wider mode than asked
+/// for: the socket is bound and chmod-ed before listen(), then handed to Kestrel, so there is
+/// no moment when anyone could connect through a umask-default mode. Each connection carries
+/// its <see cref="PeerCredentials"/> as a connection feature.
+/// </summary>
+public static class UnixSocketListener
+{
+    /// <summary>Binds PATH (replacing a stale socket file, never any other kind of file) with MODE and listens.</summary>
+    public static Socket Bind(string path, UnixFileMode mode)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path} is a directory, not a socket path");
+        }
+
+        if (File.Exists(path))
+        {
+            if (IsServed(path))
+            {
+                throw new IOException($"{path} is in use by another running process");
+            }
+
+            File.Delete(path); // left over from a process that did not shut down cleanly
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, mode);
+            socket.Listen(512);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Serves HTTP/2 (gRPC) on an already bound and listening Unix socket.</summary>
+    public static void Listen(KestrelServerOptions kestrel, Socket socket)
+    {
+        kestrel.ListenHandle((ulong)socket.Handle, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            listen.Use(next => connection =>
+            {
+                if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is Socket peer && PeerCredentials.Read(peer) is PeerCredentials credentials)
+                {
+                    connection.Features.Set(credentials);
+                }
+
+                return next(connection);
+            });
+        });
+    }
+
+    private static bool IsServed(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // nobody listening (or not a socket at all): the path is free to take
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using TlsGateway.Ca;
+using TlsGateway.Storage;
+
+namespace TlsGateway.Sds;
+
+/// <summary>
+/// The agent and the CA in one process (`tlsgw up`): CSRs go straight to
+/// <see cref="CertificateAuthority"/>. The agent has already authenticated the workload (peer
+/// credentials and policy), so it asks as that workload; certificates named in config with DNS
+/// names are the operator's own request and are asked for as such.
+/// </summary>
+public sealed class InProcessIssuer(CertificateAuthority authority) : IIdentityIssuer
+{
+    public async Task<IssuedChain> IssueAsync(IdentityRequest request, CancellationToken cancellationToken)
+    {
+        CaCaller caller = request.DnsNames.Count == 0
+            ? new CaCaller($"sds:{request.Identity}", request.Identity, IsOperator: false)
+            : CaCaller.ForOperator("sds-config");
+        try
+        {
+            IssuedIdentity issued = await authority.IssueAsync(
+                new IssuanceRequest(request.Csr, caller, request.Identity, request.Ttl, request.DnsNames), cancellationToken).ConfigureAwait(false);
+            return new IssuedChain([issued.Certificate, .. issued.Chain], issued.TrustedRoots, issued.NotBefore, issued.NotAfter);
+        }
+        catch (IssuanceDeniedException e)
+        {
+            throw new IdentityIssuerException($"the CA refused {request.Identity}: {e.Message}", retryable: e.Reason == DenialReason.CaUnavailable, e);
+        }
+        catch (StoreException e)
+        {
+            throw new IdentityIssuerException($"the CA's store failed: {e.Message}", retryable: true, e);
+        }
+    }
+
+    public Task<IReadOnlyList<byte[]>> GetTrustedRootsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(authority.State.TrustedRoots);
+}

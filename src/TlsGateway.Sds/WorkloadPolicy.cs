@@ -1,0 +1,111 @@
+using System.Globalization;
+using TlsGateway.Grpc;
+using TlsGateway.Identity;
+
+namespace TlsGateway.Sds;
+
+/// <summary>
+/// Maps the peer credentials of a Unix-socket caller to an identity: the first rule that
+/// matches wins; no match means no identity (the caller is refused, fail closed).
+/// </summary>
+public sealed class WorkloadPolicy
+{
+    private readonly IReadOnlyList<WorkloadRule> _rules;
+
+    public WorkloadPolicy(IReadOnlyList<WorkloadRule> rules)
+    {
+        foreach (WorkloadRule rule in rules)
+        {
+            if (rule.Uid is null && rule.Gid is null && rule.User is null && rule.Executable is null)
+            {
+                throw new FormatException($"the SDS policy rule for {rule.Identity} matches no field (give uid, gid, user or executable)");
+            }
+
+            string sample = Expand(rule.Identity, "user", 0);
+            if (!SpiffeId.TryParse(sample, out SpiffeId? id, out string? error) || !id.IsWorkload)
+            {
+                throw new FormatException($"the SDS policy identity '{SafeText.Of(rule.Identity)}' is not a workload SPIFFE ID: {error ?? "it has no path"}");
+            }
+        }
+
+        _rules = rules;
+    }
+
+    /// <summary>`tlsgw up`: the user who started the process gets spiffe://TD/ns/default/sa/USER and the ticket keys.</summary>
+    public static WorkloadPolicy ForCurrentUser(string trustDomain, IReadOnlyList<string> extraResources) =>
+        new([new WorkloadRule(CurrentUid(), null, null, null, $"{SpiffeId.Scheme}{trustDomain}/ns/default/sa/{{user}}", extraResources)]);
+
+    public SdsCaller? Resolve(PeerCredentials peer)
+    {
+        string? user = null;
+        string? executable = null;
+        foreach (WorkloadRule rule in _rules)
+        {
+            if (rule.Uid is uint uid && uid != peer.Uid || rule.Gid is uint gid && gid != peer.Gid)
+            {
+                continue;
+            }
+
+            user ??= UserName(peer.Uid);
+            if (rule.User is not null && rule.User != user)
+            {
+                continue;
+            }
+
+            if (rule.Executable is not null && rule.Executable != (executable ??= peer.ReadExecutable()))
+            {
+                continue; // also when the process is gone or its pid now names another process
+            }
+
+            if (!SpiffeId.TryParse(Expand(rule.Identity, user ?? peer.Uid.ToString(CultureInfo.InvariantCulture), peer.Uid), out SpiffeId? id, out _))
+            {
+                continue; // a user name that cannot be a path segment gets no identity
+            }
+
+            return new SdsCaller(id, rule.Resources.ToHashSet(StringComparer.Ordinal), peer.ToString());
+        }
+
+        return null;
+    }
+
+    private static string Expand(string template, string user, uint uid) =>
+        template.Replace("{user}", user, StringComparison.Ordinal).Replace("{uid}", uid.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    /// <summary>The uid of this process, from /proc (no P/Invoke outside Interop).</summary>
+    public static uint CurrentUid() => UidOf("/proc/self/status");
+
+    private static uint UidOf(string statusPath)
+    {
+        foreach (string line in File.ReadLines(statusPath))
+        {
+            if (line.StartsWith("Uid:", StringComparison.Ordinal))
+            {
+                return uint.Parse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new IOException($"{statusPath} has no Uid line");
+    }
+
+    /// <summary>The user name of a uid from /etc/passwd; null when it has none.</summary>
+    public static string? UserName(uint uid)
+    {
+        string wanted = uid.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            foreach (string line in File.ReadLines("/etc/passwd"))
+            {
+                string[] fields = line.Split(':');
+                if (fields.Length > 2 && fields[2] == wanted)
+                {
+                    return fields[0];
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
+}

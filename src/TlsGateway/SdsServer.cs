@@ -1,0 +1,74 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TlsGateway.Grpc;
+using TlsGateway.Sds;
+
+namespace TlsGateway.Host;
+
+/// <summary>
+/// The SDS listener: gRPC on Kestrel over a Unix socket (mode 0660), each connection tagged
+/// with its peer credentials, serving <see cref="SdsService"/> over a <see cref="SecretCatalog"/>.
+/// </summary>
+internal sealed class SdsServer : IAsyncDisposable
+{
+    /// <summary>Socket file mode: the owner and its group (sidecars run in the group) may connect.</summary>
+    public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+
+    /// <summary>
+    /// Envoy multiplexes all its SDS subscriptions over one connection, and a node agent may
+    /// serve many sidecars; Kestrel's default of 100 streams per connection is too few.
+    /// </summary>
+    public const int MaxStreamsPerConnection = 16_384;
+
+    private readonly WebApplication _app;
+    private readonly Socket _socket;
+
+    private SdsServer(WebApplication app, Socket socket, string path)
+    {
+        _app = app;
+        _socket = socket;
+        SocketPath = path;
+    }
+
+    public string SocketPath { get; }
+
+    public static async Task<SdsServer> StartAsync(string socketPath, SecretCatalog catalog, WorkloadPolicy policy, ILoggerFactory loggers)
+    {
+        Socket socket = UnixSocketListener.Bind(socketPath, SocketMode);
+        try
+        {
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton(policy);
+            builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Limits.Http2.MaxStreamsPerConnection = MaxStreamsPerConnection;
+                UnixSocketListener.Listen(kestrel, socket);
+            });
+            WebApplication app = builder.Build();
+            app.MapGrpcService<SdsService>();
+            await app.StartAsync();
+            return new SdsServer(app, socket, socketPath);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _socket.Dispose();
+        File.Delete(SocketPath);
+    }
+}
