@@ -4,15 +4,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Grpc;
-using TlsGateway.Sds;
 
-namespace TlsGateway.Host;
+namespace TlsGateway.Sds;
 
 /// <summary>
 /// The SDS listener: gRPC on Kestrel over a Unix socket (mode 0660), each connection tagged
 /// with its peer credentials, serving <see cref="SdsService"/> over a <see cref="SecretCatalog"/>.
 /// </summary>
-internal sealed class SdsServer : IAsyncDisposable
+public sealed class SdsServer : IAsyncDisposable
 {
     /// <summary>Socket file mode: the owner and its group (sidecars run in the group) may connect.</summary>
     public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
