@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;

@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge;

@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge.Config;

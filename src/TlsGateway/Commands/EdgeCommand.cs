@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;

@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;

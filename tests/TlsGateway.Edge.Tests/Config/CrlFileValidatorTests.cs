@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TlsGateway.Edge.Tests.Infrastructure;

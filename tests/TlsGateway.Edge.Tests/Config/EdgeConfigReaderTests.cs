@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using System.Net;
 using TlsGateway.Edge.Tests.Infrastructure;
 using TlsGateway.Tls;

@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using static TlsGateway.Edge.Tests.Infrastructure.ConfigText;
 
 namespace TlsGateway.Edge.Config.Tests;

@@ -1,3 +1,5 @@
+using TlsGateway.Config;
+
 namespace TlsGateway.Edge.Config.Tests;
 
 public class SourceMapTests

@@ -1,3 +1,4 @@
+using TlsGateway.Config;
 using TlsGateway.Edge.Config;
 
 namespace TlsGateway.Edge.Tests.Infrastructure;

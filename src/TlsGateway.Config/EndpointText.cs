@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace TlsGateway.Edge.Config;
+namespace TlsGateway.Config;
 
 /// <summary>
 /// HOST:PORT as written in tlsgw.yaml and on the command line: an IP literal (IPv6 in brackets),

@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Net;
 using YamlDotNet.RepresentationModel;
 
-namespace TlsGateway.Edge.Config;
+namespace TlsGateway.Config;
 
 /// <summary>
 /// A YAML node that knows where it came from (file, line, key path), so every error it raises
 /// names all three. Each mapping declares its keys (<see cref="AllowKeys"/>), so a typo is an
 /// error instead of being silently ignored.
 /// </summary>
-internal sealed class ConfigNode
+public sealed class ConfigNode
 {
     private readonly YamlNode _node;
 

@@ -1,4 +1,4 @@
-namespace TlsGateway.Edge.Config;
+namespace TlsGateway.Config;
 
 /// <summary>
 /// A configuration that cannot be used. The message always says where: file, line and the key

@@ -1,4 +1,4 @@
-namespace TlsGateway.Edge.Config;
+namespace TlsGateway.Config;
 
 /// <summary>Key path → line in the config file, so checks made after parsing can still cite a line.</summary>
 public sealed class SourceMap
