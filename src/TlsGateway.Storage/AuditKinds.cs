@@ -10,4 +10,13 @@ public static class AuditKinds
     public const string Rotate = "rotate";
     public const string Retire = "retire";
     public const string KeyUse = "key-use";
+
+    /// <summary>An operator created a bootstrap (enrolment) token; the subject is the identity it enrols.</summary>
+    public const string TokenCreate = "token-create";
+
+    /// <summary>A bootstrap token was presented and spent.</summary>
+    public const string TokenUse = "token-use";
+
+    /// <summary>A bootstrap token was presented and refused (unknown, expired or already used).</summary>
+    public const string TokenDeny = "token-deny";
 }

@@ -48,6 +48,24 @@ public interface ICaStore : IAsyncDisposable
     /// <summary>Returns the next CRL number (monotonic across replicas, RFC 5280 §5.2.3).</summary>
     Task<long> NextCrlNumberAsync(CancellationToken cancellationToken = default);
 
+    // ---- bootstrap tokens (one-time enrolment credentials) ---------------------------------
+
+    /// <summary>Stores a new, unused token (its hash only) and its audit event atomically.</summary>
+    /// <exception cref="StoreException">A token with the same hash exists; nothing was written.</exception>
+    Task CreateBootstrapTokenAsync(BootstrapToken token, AuditEntry audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Spends the token with SHA-256 <paramref name="tokenHash"/> if it exists, is unused and has
+    /// not expired at <paramref name="now"/>, and returns the identity it enrols; otherwise says
+    /// why not. The outcome, refusals included, is audited (actor <paramref name="actor"/>) in the
+    /// same transaction as the change, and of any number of concurrent consumers of one token,
+    /// across processes and replicas, exactly one succeeds.
+    /// </summary>
+    Task<BootstrapTokenUse> ConsumeBootstrapTokenAsync(string tokenHash, DateTimeOffset now, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Every token, used and expired ones included, newest first.</summary>
+    Task<IReadOnlyList<BootstrapToken>> ListBootstrapTokensAsync(CancellationToken cancellationToken = default);
+
     // ---- audit log --------------------------------------------------------------------------
 
     /// <summary>Appends an event on its own (denials, key use, exports).</summary>

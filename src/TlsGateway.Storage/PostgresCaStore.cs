@@ -15,7 +15,7 @@ namespace TlsGateway.Storage;
 /// the same ledger rows in different orders. The cost is that writes do not run in parallel,
 /// which a CA's issuance rate does not need. Reads take no lock.
 /// </remarks>
-public sealed class PostgresCaStore : ICaStore
+public sealed partial class PostgresCaStore : ICaStore
 {
     /// <summary>pg_advisory_xact_lock key serializing writes: "tlsgwAud" in ASCII.</summary>
     public const long WriteLockKey = 0x746C736777417564;

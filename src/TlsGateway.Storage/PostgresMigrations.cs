@@ -64,6 +64,19 @@ internal static class PostgresMigrations
         );
         INSERT INTO crl_number (id, value) VALUES (1, 0);
         """,
+
+        // 2: one-time bootstrap (enrolment) tokens, kept as their SHA-256 only.
+        """
+        CREATE TABLE bootstrap_tokens (
+            hash       text        PRIMARY KEY,
+            spiffe_id  text        NOT NULL,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            created_by text        NOT NULL,
+            used_at    timestamptz,
+            used_by    text
+        );
+        """,
     ];
 
     public static void Apply(NpgsqlDataSource dataSource)

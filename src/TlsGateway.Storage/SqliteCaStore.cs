@@ -15,7 +15,7 @@ namespace TlsGateway.Storage;
 /// corrupts the file or the chain; that is the trade for issuing thousands of leaves a second.
 /// Non-goal: concurrent readers inside one process; the CA's reads are rare and short.
 /// </remarks>
-public sealed class SqliteCaStore : ICaStore
+public sealed partial class SqliteCaStore : ICaStore
 {
     /// <summary>The file name used when the location given is a directory.</summary>
     public const string DefaultFileName = "tlsgw.db";

@@ -62,6 +62,19 @@ internal static class SqliteMigrations
         );
         INSERT INTO crl_number (id, value) VALUES (1, 0);
         """,
+
+        // 2: one-time bootstrap (enrolment) tokens, kept as their SHA-256 only.
+        """
+        CREATE TABLE bootstrap_tokens (
+            hash       TEXT    PRIMARY KEY,
+            spiffe_id  TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            created_by TEXT    NOT NULL,
+            used_at    INTEGER,
+            used_by    TEXT
+        );
+        """,
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

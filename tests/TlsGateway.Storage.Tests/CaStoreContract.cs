@@ -6,7 +6,7 @@ namespace TlsGateway.Storage.Tests;
 /// What every <see cref="ICaStore"/> must do, whatever the database. Each dialect's test class
 /// derives from this and supplies a fresh, empty backing database per test.
 /// </summary>
-public abstract class CaStoreContract : IAsyncLifetime
+public abstract partial class CaStoreContract : IAsyncLifetime
 {
     private readonly List<ICaStore> _opened = [];
 

@@ -6,7 +6,7 @@ using TlsGateway.Storage;
 
 namespace TlsGateway.Host.Commands;
 
-/// <summary>`tlsgw ca init|status|rotate-root|bundle|serve`: the CA's own life cycle.</summary>
+/// <summary>`tlsgw ca init|status|rotate-root|bundle|serve|token`: the CA's own life cycle.</summary>
 internal static class CaCommand
 {
     public static Command Create()
@@ -14,7 +14,7 @@ internal static class CaCommand
         var options = new CaContext.Options();
         var command = new Command("ca", "Create, inspect and rotate the workload identity CA")
         {
-            Init(options), Status(options), RotateRoot(options), Bundle(options), CaServeCommand.Create(options), CaBenchCommand.Create(options),
+            Init(options), Status(options), RotateRoot(options), Bundle(options), CaServeCommand.Create(options), CaBenchCommand.Create(options), CaTokenCommand.Create(options),
         };
         return command;
     }

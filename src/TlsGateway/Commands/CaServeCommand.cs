@@ -19,13 +19,19 @@ internal static class CaServeCommand
     public static Command Create(CaContext.Options options)
     {
         var admin = new Option<string>("--admin") { Description = "Admin HTTP address (CRL, OCSP, bundle)", DefaultValueFactory = _ => "127.0.0.1:9901" };
+        var grpc = new Option<string>("--grpc-listen")
+        {
+            Description = "Istio CA API (gRPC over TLS) address, or 'off'", DefaultValueFactory = _ => CaGrpcServer.DefaultListen,
+        };
+        var grpcDns = new Option<string[]>("--grpc-dns") { Description = "DNS name for the CA API's certificate (repeatable; default localhost)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request (Debug level)" };
         var command = new Command("serve", """
-            Serve the CA's CRL (GET /ca/crl), OCSP (POST /ca/ocsp, GET /ca/ocsp/{base64}) and trust bundle (GET /ca/bundle.pem).
-            Example: tlsgw ca serve --data ./data --admin 127.0.0.1:9901
+            Serve the CA's CRL (GET /ca/crl), OCSP (POST /ca/ocsp, GET /ca/ocsp/{base64}) and trust bundle (GET /ca/bundle.pem),
+            and the Istio CA API (istio.v1.auth.IstioCertificateService) for mTLS and bootstrap-token callers.
+            Example: tlsgw ca serve --data ./data --admin 127.0.0.1:9901 --grpc-listen 127.0.0.1:15012
             """)
         {
-            admin, verbose,
+            admin, grpc, grpcDns, verbose,
         };
         options.AddTo(command, json: false);
         CliErrors.SetAction(command, async (result, cancellationToken) =>
@@ -34,10 +40,29 @@ internal static class CaServeCommand
             await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
             using var shutdown = new ShutdownSignal();
             await using CaHttpServer server = await CaHttpServer.StartAsync(ca, Endpoints.Parse(result.GetValue(admin)!, "--admin"), loggers);
-            loggers.CreateLogger("tlsgw").LogInformation("CA for {TrustDomain} serving CRL and OCSP on http://{Address}/ca/", ca.Settings.TrustDomain, server.Address);
+            ILogger logger = loggers.CreateLogger("tlsgw");
+            logger.LogInformation("CA for {TrustDomain} serving CRL and OCSP on http://{Address}/ca/", ca.Settings.TrustDomain, server.Address);
+            await using CaGrpcServer? grpcServer = await StartGrpcAsync(ca, result, grpc, grpcDns, loggers, logger, cancellationToken);
             await shutdown.WaitAsync();
             return CaContext.ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Starts the Istio CA API unless turned off. An address that cannot be bound stops the command: agents expect it there.</summary>
+    private static async Task<CaGrpcServer?> StartGrpcAsync(CaContext ca, ParseResult result, Option<string> grpc, Option<string[]> grpcDns,
+        ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
+    {
+        string listen = result.GetValue(grpc)!;
+        if (listen.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        IPEndPoint address = Endpoints.Parse(listen, "--grpc-listen");
+        string[] dns = result.GetValue(grpcDns) is { Length: > 0 } names ? names : ["localhost"];
+        CaGrpcServer server = await CaGrpcServer.StartAsync(ca, address, loggers, dnsNames: dns, cancellationToken: cancellationToken);
+        logger.LogInformation("Istio CA API (istio.v1.auth.IstioCertificateService) on https://{Address} as {Identity}", server.Address, server.Serving.Identity);
+        return server;
     }
 }

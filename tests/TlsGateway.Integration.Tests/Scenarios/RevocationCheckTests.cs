@@ -123,7 +123,7 @@ public sealed class RevocationCheckTests
     private static async Task<string> FetchCrlAsync(CaDataDirectory ca, string name)
     {
         int port = FreePort.Next();
-        await using TlsgwProcess server = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}"]);
+        await using TlsgwProcess server = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}", "--grpc-listen", "off"]);
         await server.WaitForPortAsync(port);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         byte[] crl = await http.GetByteArrayAsync($"http://127.0.0.1:{port}/ca/crl");

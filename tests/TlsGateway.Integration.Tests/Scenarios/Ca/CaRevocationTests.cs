@@ -19,7 +19,7 @@ public sealed class CaRevocationTests
         string revokeOutput = await ca.RunOkAsync(["cert", "revoke", revokedSerial, "--reason", "key-compromise"]);
         // Revoked before the server starts, so its first CRL already lists it (CRLs are cached up to a minute).
         int port = FreePort.Next();
-        await using TlsgwProcess serve = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}"]);
+        await using TlsgwProcess serve = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}", "--grpc-listen", "off"]);
         await serve.WaitForPortAsync(port);
 
         ProcessResult stolenOcsp = await OcspAsync(ca, port, "stolen");
@@ -51,7 +51,7 @@ public sealed class CaRevocationTests
         await ca.InitAsync();
         string serial = (await ca.IssueAsync("web", "spiffe://example.org/ns/shop/sa/web")).GetProperty("serial").GetString()!;
         int port = FreePort.Next();
-        await using TlsgwProcess serve = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}"]);
+        await using TlsgwProcess serve = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{port}", "--grpc-listen", "off"]);
         await serve.WaitForPortAsync(port);
 
         string before = await OcspGetAsync(ca, port, "web");

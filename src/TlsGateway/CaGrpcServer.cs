@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TlsGateway.Sds;
+
+namespace TlsGateway.Host;
+
+/// <summary>
+/// The CA's control-plane listener: the Istio CA API (<see cref="IstioCaService"/>) on Kestrel,
+/// HTTP/2 over TLS with a certificate the CA issues to itself at start-up (DNS names plus the CA's
+/// SPIFFE ID), renewed once half its lifetime has passed. Client certificates are asked for but
+/// not required; the service judges them, or a bootstrap token, per call.
+/// </summary>
+internal sealed class CaGrpcServer : IAsyncDisposable
+{
+    /// <summary>The conventional istiod CA port, on loopback.</summary>
+    public const string DefaultListen = "127.0.0.1:15012";
+
+    private static readonly TimeSpan s_renewalCheck = TimeSpan.FromMinutes(1);
+
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _renewal = Task.CompletedTask;
+
+    private CaGrpcServer(WebApplication app, IPEndPoint address, CaServingCertificate serving)
+    {
+        _app = app;
+        Address = address;
+        Serving = serving;
+    }
+
+    /// <summary>The bound address (the actual port when port 0 was asked for).</summary>
+    public IPEndPoint Address { get; }
+
+    public CaServingCertificate Serving { get; }
+
+    /// <param name="dnsNames">DNS names for the serving certificate (default: localhost).</param>
+    /// <exception cref="IOException">The address cannot be bound (in use, not local).</exception>
+    public static async Task<CaGrpcServer> StartAsync(CaContext ca, IPEndPoint address, ILoggerFactory loggers, IstioCaOptions? options = null,
+        IReadOnlyList<string>? dnsNames = null, CancellationToken cancellationToken = default)
+    {
+        CaServingCertificate serving = await CaServingCertificate.IssueAsync(ca.Authority, dnsNames, cancellationToken: cancellationToken);
+        var service = new IstioCaService(ca.Authority, new CaCallerAuthenticator(ca.Authority), options, loggers.CreateLogger("tlsgw.ca.grpc"));
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        IstioCaHosting.AddServices(builder.Services, service);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, listen => IstioCaHosting.UseCaTls(listen, serving)));
+        WebApplication app = builder.Build();
+        IstioCaHosting.Map(app);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var server = new CaGrpcServer(app, new IPEndPoint(address.Address, new Uri(bound).Port), serving);
+        server._renewal = server.RenewLoopAsync(loggers.CreateLogger("tlsgw.ca.grpc"));
+        return server;
+    }
+
+    private async Task RenewLoopAsync(ILogger logger)
+    {
+        using var timer = new PeriodicTimer(s_renewalCheck);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                try
+                {
+                    if (await Serving.RenewIfDueAsync(_stop.Token))
+                    {
+                        logger.LogInformation("Renewed the CA API's serving certificate; it now expires {NotAfter:O}", Serving.Certificate.NotAfter.ToUniversalTime());
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The old certificate keeps serving until it expires; the next tick tries again.
+                    logger.LogWarning("Renewing the CA API's serving certificate failed: {Message}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _renewal;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stop.Dispose();
+    }
+}
