@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Grpc;
 using TlsGateway.Grpc.Envoy.Core;
@@ -14,7 +15,11 @@ namespace TlsGateway.Sds;
 /// callers identified by their Unix-socket peer credentials through <see cref="WorkloadPolicy"/>.
 /// A caller no rule matches gets PERMISSION_DENIED and nothing else.
 /// </summary>
-public sealed class SdsService(SecretCatalog catalog, WorkloadPolicy policy, ILogger<SdsService> logger)
+/// <remarks>
+/// Streams end when the server stops (<paramref name="lifetime"/>), not only when the client
+/// goes: an open SDS stream never holds up a shutdown.
+/// </remarks>
+public sealed class SdsService(SecretCatalog catalog, WorkloadPolicy policy, IHostApplicationLifetime lifetime, ILogger<SdsService> logger)
     : SecretDiscoveryService.SecretDiscoveryServiceBase
 {
     internal static readonly ControlPlane ControlPlane = new() { Identifier = "tlsgw" };
@@ -23,7 +28,8 @@ public sealed class SdsService(SecretCatalog catalog, WorkloadPolicy policy, ILo
         ServerCallContext context)
     {
         SdsCaller caller = Authenticate(context);
-        await RunStreamAsync(caller, new SotwStream(caller, catalog, logger).RunAsync(requestStream, responseStream, context.CancellationToken))
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        await RunStreamAsync(caller, new SotwStream(caller, catalog, logger).RunAsync(requestStream, responseStream, ending.Token))
             .ConfigureAwait(false);
     }
 
@@ -31,7 +37,8 @@ public sealed class SdsService(SecretCatalog catalog, WorkloadPolicy policy, ILo
         ServerCallContext context)
     {
         SdsCaller caller = Authenticate(context);
-        await RunStreamAsync(caller, new DeltaStream(caller, catalog, logger).RunAsync(requestStream, responseStream, context.CancellationToken))
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        await RunStreamAsync(caller, new DeltaStream(caller, catalog, logger).RunAsync(requestStream, responseStream, ending.Token))
             .ConfigureAwait(false);
     }
 
@@ -101,7 +108,7 @@ public sealed class SdsService(SecretCatalog catalog, WorkloadPolicy policy, ILo
         {
             catalog.Stats.Denied();
             SdsLog.Denied(logger, $"no policy rule matches {peer}");
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"no SDS policy rule matches this caller ({peer})"));
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "this caller has no SDS identity")); // the detail is in the log
         }
 
         return caller;

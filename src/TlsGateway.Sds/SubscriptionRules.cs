@@ -28,8 +28,9 @@ internal static class SubscriptionRules
         }
 
         catalog.Stats.Denied();
-        SdsLog.Denied(logger, refusal!);
-        throw new RpcException(new Status(StatusCode.PermissionDenied, refusal!));
+        SdsLog.Denied(logger, $"{caller}: {refusal}");
+        // One answer for "no such secret" and "not yours", so a caller cannot map what exists.
+        throw new RpcException(new Status(StatusCode.PermissionDenied, $"this caller may not read '{SafeText.Of(name)}'"));
     }
 
     /// <summary>Every cell's current secret, or null while one is not there yet; throws when one was withdrawn.</summary>

@@ -27,6 +27,12 @@ internal static class LocalIdentity
                 cancellationToken);
         }
 
+        return await OpenCaAsync(layout, cancellationToken);
+    }
+
+    /// <summary>Opens the CA in LAYOUT with its key passphrase from TLSGW_CA_PASSPHRASE or the file `up` generated.</summary>
+    public static async Task<CaContext> OpenCaAsync(CaLayout layout, CancellationToken cancellationToken)
+    {
         SecretSource? passphrase = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CaContext.PassphraseVariable))
             ? SecretSource.FromEnvironment(CaContext.PassphraseVariable)
             : File.Exists(layout.GeneratedPassphrase) ? SecretSource.FromFile(layout.GeneratedPassphrase) : null;

@@ -2,8 +2,6 @@ using TlsGateway.Config;
 using System.Net;
 using TlsGateway.Crypto;
 using TlsGateway.Tls;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace TlsGateway.Edge.Config;
 
@@ -16,48 +14,21 @@ namespace TlsGateway.Edge.Config;
 /// </summary>
 public static class EdgeConfigReader
 {
-    /// <summary>Top-level sections of other roles. They are recognised so a typo is not mistaken for one.</summary>
-    private static readonly string[] s_otherSections = ["ca", "sds", "agent", "admin", "store", "trust_domain"];
+    /// <summary>Top-level sections of roles that `serve` cannot run yet; `agent` runs beside the edge.</summary>
+    private static readonly string[] s_unavailableSections = ["ca", "admin", "store"];
 
     public static EdgeConfig ReadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException($"{path}: cannot read the config file: {e.Message}", e);
-        }
-
-        (EdgeConfig config, SourceMap map) = Parse(path, text);
+        (EdgeConfig config, SourceMap map) = Parse(ConfigDocument.ReadFile(path));
         CrlFileValidator.Validate(config, map, "edge");
         return config;
     }
 
-    public static EdgeConfig Read(string file, string text) => Parse(file, text).Config;
+    public static EdgeConfig Read(string file, string text) => Parse(ConfigDocument.Parse(file, text)).Config;
 
-    private static (EdgeConfig Config, SourceMap Map) Parse(string file, string text)
+    private static (EdgeConfig Config, SourceMap Map) Parse(ConfigNode root)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigException($"{file}:{e.Start.Line}: not valid YAML: {e.Message}", e);
-        }
-
-        if (stream.Documents.Count != 1)
-        {
-            throw new ConfigException($"{file}: expected one YAML document, found {stream.Documents.Count}");
-        }
-
-        var map = new SourceMap(file);
-        var root = new ConfigNode(file, "", stream.Documents[0].RootNode, map);
-        foreach (string section in s_otherSections)
+        foreach (string section in s_unavailableSections)
         {
             if (root.Has(section))
             {
@@ -65,12 +36,11 @@ public static class EdgeConfigReader
             }
         }
 
-        root.AllowKeys([.. s_otherSections, "edge"]);
         ConfigNode edge = root.Required("edge");
         edge.AllowKeys("listeners");
         var config = new EdgeConfig(edge.Required("listeners").AsList().Select(ReadListener).ToArray());
-        EdgeConfigValidator.Validate(config, map, "edge");
-        return (config, map);
+        EdgeConfigValidator.Validate(config, root.Map, "edge");
+        return (config, root.Map);
     }
 
     private static ListenerConfig ReadListener(ConfigNode node)

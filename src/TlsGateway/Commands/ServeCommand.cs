@@ -1,13 +1,15 @@
 using TlsGateway.Config;
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using TlsGateway.Ca;
 using TlsGateway.Edge.Config;
+using TlsGateway.Sds;
 
 namespace TlsGateway.Host.Commands;
 
 /// <summary>
-/// `tlsgw serve -c tlsgw.yaml`: runs what the config file describes. SIGHUP, or a change to the
-/// config or any file it names, reloads it; a config that fails to load is refused and the running
+/// `tlsgw serve -c tlsgw.yaml`: runs what the config file describes — the edge, the agent (SDS),
+/// or both. SIGHUP, or a change to the config or any file it names, reloads the edge; a config that fails to load is refused and the running
 /// one keeps serving. docs/config.md documents the file.
 /// </summary>
 internal static class ServeCommand
@@ -25,15 +27,36 @@ internal static class ServeCommand
             string path = Path.GetFullPath(result.GetValue(config)!);
             try
             {
-                EdgeConfig edge = EdgeConfigReader.ReadFile(path);
-                return await EdgeHost.RunAsync(edge, loggers,
-                    reload: () => EdgeConfigReader.ReadFile(path),
-                    watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path));
+                ConfigNode root = ConfigDocument.ReadFile(path);
+                if (!root.Has("edge") && !root.Has("agent"))
+                {
+                    throw root.Error("nothing to run: the config has neither an 'edge' nor an 'agent' section");
+                }
+
+                // Both sections are read (and refused if wrong) before anything starts.
+                EdgeConfig? edge = root.Has("edge") ? EdgeConfigReader.ReadFile(path) : null;
+                AgentConfig? agentConfig = root.Has("agent") ? AgentConfigReader.ReadFile(path) : null;
+                await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers);
+                if (edge is not null)
+                {
+                    return await EdgeHost.RunAsync(edge, loggers,
+                        reload: () => EdgeConfigReader.ReadFile(path),
+                        watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path));
+                }
+
+                using var shutdown = new ShutdownSignal();
+                await shutdown.WaitAsync();
+                return 0;
             }
             catch (ConfigException e)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;
+            }
+            catch (Exception e) when (e is IdentityIssuerException or IOException or CaException or Storage.StoreException)
+            {
+                logger.LogError("{Message}", e.Message);
+                return 1;
             }
         });
 

@@ -12,7 +12,8 @@ namespace TlsGateway.Host.Commands;
 
 /// <summary>
 /// `tlsgw up`: everything local in one process, state in --data. Today that is the CA (created
-/// on first run; CRL, OCSP and bundle on the admin address 127.0.0.1:9901), the SDS agent on
+/// on first run; CRL, OCSP and bundle on the admin address 127.0.0.1:9901; the Istio CA API on
+/// 127.0.0.1:15012), the SDS agent on
 /// DIR/sds.sock (the user who started it gets spiffe://TD/ns/default/sa/USER), and the edge on
 /// 127.0.0.1:8443 with a certificate from that CA, renewed at half-life, in front of the demo
 /// upstream on 127.0.0.1:8080, which echoes each request and what the edge told it about the
@@ -28,11 +29,12 @@ internal static class UpCommand
         var admin = new Option<string>("--admin") { Description = "Admin HTTP address (CA bundle, CRL, OCSP)", DefaultValueFactory = _ => "127.0.0.1:9901" };
         var trustDomain = new Option<string>("--trust-domain") { Description = "Trust domain of the CA created on first run", DefaultValueFactory = _ => LocalIdentity.DefaultTrustDomain };
         var sdsSocket = new Option<string?>("--sds-socket") { Description = "SDS Unix socket (default DIR/sds.sock)" };
+        var caGrpc = new Option<string>("--ca-grpc") { Description = "Istio CA API (gRPC over TLS) address, or 'off'", DefaultValueFactory = _ => CaGrpcServer.DefaultListen };
         var workloadTtl = new Option<string>("--workload-ttl") { Description = "Lifetime of workload certificates served over SDS", DefaultValueFactory = _ => "24h" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
         var command = new Command("up", "Run the all-in-one local gateway: CA, SDS agent, edge and a demo upstream")
         {
-            data, listen, upstream, admin, trustDomain, sdsSocket, workloadTtl, verbose,
+            data, listen, upstream, admin, caGrpc, trustDomain, sdsSocket, workloadTtl, verbose,
         };
 
         command.SetAction(async (result, _) =>
@@ -46,8 +48,14 @@ internal static class UpCommand
                 await LocalIdentity.EnsureEdgeCertificateAsync(ca, CancellationToken.None);
                 LocalIdentity.EdgeFiles edgeFiles = LocalIdentity.PathsFor(layout);
                 await using CaHttpServer adminServer = await CaHttpServer.StartAsync(ca, Endpoints.Parse(result.GetValue(admin)!, "--admin"), loggers);
+                string caGrpcListen = result.GetValue(caGrpc)!;
+                await using CaGrpcServer? caApi = caGrpcListen.Equals("off", StringComparison.OrdinalIgnoreCase)
+                    ? null
+                    : await CaGrpcServer.StartAsync(ca, Endpoints.Parse(caGrpcListen, "--ca-grpc"), loggers);
                 var agentOptions = AgentOptions.Default with { WorkloadTtl = DurationText.Parse(result.GetValue(workloadTtl)!, "--workload-ttl") };
-                await using LocalAgent agent = await LocalAgent.StartAsync(ca, agentOptions, result.GetValue(sdsSocket) ?? Path.Combine(layout.DataDirectory, "sds.sock"), loggers);
+                AgentConfig agentConfig = AgentHost.ForLocalUser(layout.DataDirectory, ca.Settings.TrustDomain, agentOptions,
+                    result.GetValue(sdsSocket) ?? Path.Combine(layout.DataDirectory, "sds.sock"));
+                await using AgentHost agent = await AgentHost.StartAsync(agentConfig, new InProcessIssuer(ca.Authority), loggers);
 
                 await using var demo = new DemoUpstream();
                 IPEndPoint demoEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream-listen");
@@ -64,7 +72,12 @@ internal static class UpCommand
                 using var stop = new CancellationTokenSource();
                 Task renewal = RenewAsync(ca, logger, stop.Token);
                 logger.LogInformation("CA {TrustDomain}: trust bundle {Bundle}, CRL and OCSP on http://{Admin}/ca/", ca.Settings.TrustDomain, layout.Bundle, adminServer.Address);
-                logger.LogInformation("SDS for {Identity} on unix:{Socket}", agent.LocalIdentity, agent.SocketPath);
+                if (caApi is not null)
+                {
+                    logger.LogInformation("Istio CA API on https://{Address} (tokens: tlsgw ca token create --data {Data})", caApi.Address, layout.DataDirectory);
+                }
+
+                logger.LogInformation("SDS: this user gets {Identity}", agentConfig.Policy[0].Identity.Replace("{user}", WorkloadPolicy.UserName(WorkloadPolicy.CurrentUid()), StringComparison.Ordinal));
                 logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", layout.Bundle, listener.Address.Port);
                 try
                 {

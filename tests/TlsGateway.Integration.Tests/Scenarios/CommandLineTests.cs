@@ -13,7 +13,7 @@ public sealed class CommandLineTests
         int demoPort = FreePort.Next();
         int adminPort = FreePort.Next();
         await using TlsgwProcess up = TlsgwProcess.Start(
-            ["up", "--data", data, "--listen", $"127.0.0.1:{edgePort}", "--upstream-listen", $"127.0.0.1:{demoPort}", "--admin", $"127.0.0.1:{adminPort}"]);
+            ["up", "--data", data, "--listen", $"127.0.0.1:{edgePort}", "--upstream-listen", $"127.0.0.1:{demoPort}", "--admin", $"127.0.0.1:{adminPort}", "--ca-grpc", $"127.0.0.1:{FreePort.Next()}"]);
         await up.WaitForPortAsync(edgePort);
 
         ProcessResult curl = await ProcessRunner.RunAsync("curl",
@@ -37,7 +37,7 @@ public sealed class CommandLineTests
     {
         string data = Path.Combine(TestPki.Instance.Directory, "up-" + Guid.NewGuid().ToString("N"));
         string[] arguments(int port) =>
-            ["up", "--data", data, "--listen", $"127.0.0.1:{port}", "--upstream-listen", $"127.0.0.1:{FreePort.Next()}", "--admin", $"127.0.0.1:{FreePort.Next()}"];
+            ["up", "--data", data, "--listen", $"127.0.0.1:{port}", "--upstream-listen", $"127.0.0.1:{FreePort.Next()}", "--admin", $"127.0.0.1:{FreePort.Next()}", "--ca-grpc", "off"];
         var snapshots = new List<string>();
         for (int run = 0; run < 2; run++)
         {

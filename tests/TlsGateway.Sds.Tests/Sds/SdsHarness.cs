@@ -26,6 +26,7 @@ internal sealed class SdsHarness : IAsyncDisposable
     private readonly TempDirectory _directory;
     private readonly ICaStore _store;
     private readonly SdsServer _server;
+    private bool _stopped;
 
     private SdsHarness(TempDirectory directory, ICaStore store, CertificateAuthority authority, SecretCatalog catalog, SdsServer server,
         GrpcChannel channel, SwitchableIssuer issuer, SessionTicketKeys ticketKeys)
@@ -158,10 +159,20 @@ internal sealed class SdsHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the SDS listener the way the process does on SIGTERM (idempotent).</summary>
+    public async Task StopServerAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _server.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
-        await _server.DisposeAsync();
+        await StopServerAsync();
         await Catalog.DisposeAsync();
         Catalog.Stats.Dispose();
         Authority.Dispose();
