@@ -14,6 +14,13 @@ public interface IIdentityIssuer
 
     /// <summary>Every root currently trusted (old and new during a root rotation), DER.</summary>
     Task<IReadOnlyList<byte[]>> GetTrustedRootsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Which of these serials (ledger form, lower-case hex) the CA has revoked, so the agent can
+    /// replace them at once. An issuer that cannot tell (the Istio CA API has no such call)
+    /// answers none; those certificates are replaced at their normal renewal.
+    /// </summary>
+    Task<IReadOnlySet<string>> FindRevokedAsync(IReadOnlyCollection<string> serials, CancellationToken cancellationToken);
 }
 
 /// <param name="Csr">PEM or DER PKCS#10 for a key the agent holds.</param>

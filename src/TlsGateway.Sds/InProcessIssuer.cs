@@ -34,4 +34,19 @@ public sealed class InProcessIssuer(CertificateAuthority authority) : IIdentityI
 
     public Task<IReadOnlyList<byte[]>> GetTrustedRootsAsync(CancellationToken cancellationToken) =>
         Task.FromResult(authority.State.TrustedRoots);
+
+    /// <summary>Looks the serials up in the CA's ledger, so a revocation made by any process (the CLI, another replica) is seen.</summary>
+    public async Task<IReadOnlySet<string>> FindRevokedAsync(IReadOnlyCollection<string> serials, CancellationToken cancellationToken)
+    {
+        var revoked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string serial in serials)
+        {
+            if (await authority.Store.FindCertificateAsync(serial, cancellationToken).ConfigureAwait(false) is { Status: CertificateStatus.Revoked })
+            {
+                revoked.Add(serial);
+            }
+        }
+
+        return revoked;
+    }
 }

@@ -97,6 +97,10 @@ public sealed class IstioCaClient : IIdentityIssuer, IDisposable
         return Task.FromResult<IReadOnlyList<byte[]>>(roots.DistinctBy(Convert.ToHexString).ToList());
     }
 
+    /// <summary>The Istio CA API cannot say what was revoked: a revoked certificate is replaced at its normal renewal.</summary>
+    public Task<IReadOnlySet<string>> FindRevokedAsync(IReadOnlyCollection<string> serials, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<string>>(new HashSet<string>());
+
     /// <summary>
     /// Which failures may pass by themselves. A refusal by policy, a bad request or a rejected
     /// credential will be refused again, so the agent should not hammer the CA with it.

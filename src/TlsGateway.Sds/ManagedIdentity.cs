@@ -45,6 +45,9 @@ public sealed class ManagedIdentity : IAsyncDisposable
 
     public SecretCell Cell { get; }
 
+    /// <summary>The serial of the certificate served now (ledger form); null when none is.</summary>
+    public string? Serial => Cell.Current?.Version;
+
     /// <summary>When the served certificate expires; null before the first issuance.</summary>
     public DateTimeOffset? NotAfter { get; private set; }
 
@@ -118,8 +121,8 @@ public sealed class ManagedIdentity : IAsyncDisposable
                 PrivateKey = new DataSource { InlineBytes = ByteString.CopyFromUtf8(keyPem) },
             },
         };
-        // The leaf's serial is a fine version: unique per certificate, and it says which one is served.
-        Cell.Publish(new SecretResource(secret, new CaCertificate(issued.Chain[0]).Certificate.SerialNumber.ToString(16)));
+        // The leaf's serial (ledger form) is a fine version: unique per certificate, and it says which one is served.
+        Cell.Publish(new SecretResource(secret, SerialNumber.ToText(new CaCertificate(issued.Chain[0]).Certificate.SerialNumber)));
         _stats.Issued(Cell.Name);
         RootsSeen?.Invoke(issued.TrustedRoots);
         return issued;

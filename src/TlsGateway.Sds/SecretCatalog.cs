@@ -108,15 +108,44 @@ public sealed class SecretCatalog : IAsyncDisposable
                         // New roots usually mean a new signing generation: move every identity onto it.
                         RenewAll();
                     }
+
+                    await ReplaceRevokedAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (IdentityIssuerException e)
                 {
                     _logger.LogWarning("Could not refresh the trust bundle: {Reason}", e.Message);
                 }
+                catch (Storage.StoreException e)
+                {
+                    _logger.LogWarning("Could not check served certificates for revocation: {Reason}", e.Message);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // This loop is what carries root rotations and revocations to sidecars: it must outlive any one failure.
+                    _logger.LogError(e, "Trust bundle and revocation check failed; trying again at the next tick");
+                }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>A served certificate that was revoked (a compromised key, an operator's order) is replaced now, not at its renewal.</summary>
+    private async Task ReplaceRevokedAsync(CancellationToken cancellationToken)
+    {
+        List<ManagedIdentity> served = Identities.Where(i => i.Serial is not null).ToList();
+        if (served.Count == 0)
+        {
+            return;
+        }
+
+        IReadOnlySet<string> revoked = await _issuer.FindRevokedAsync(served.Select(i => i.Serial!).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (ManagedIdentity identity in served.Where(i => revoked.Contains(i.Serial!)))
+        {
+            _logger.LogWarning("The certificate served as {Resource} for {Identity} (serial {Serial}) was revoked; replacing it now",
+                identity.Cell.Name, identity.Identity, identity.Serial);
+            identity.RenewNow();
         }
     }
 

@@ -61,6 +61,23 @@ public sealed class StreamSecretsTests
     }
 
     [Fact]
+    public async Task A_revoked_certificate_is_replaced_and_pushed_before_its_renewal_is_due()
+    {
+        await using SdsHarness agent = await StartAsync(); // 24 h certificates: renewal is a day away
+        using var stream = agent.Client.StreamSecrets();
+        await stream.RequestStream.WriteAsync(Request(SecretNames.Default));
+        DiscoveryResponse first = await NextAsync(stream.ResponseStream, Wait);
+        await stream.RequestStream.WriteAsync(Ack(first, SecretNames.Default));
+
+        IReadOnlyList<string> revoked = await agent.Authority.RevokeAsync([first.VersionInfo], Storage.RevocationReason.KeyCompromise, Ca.CaCaller.ForOperator("sds-tests"));
+        Assert.Equal([first.VersionInfo], revoked);
+        DiscoveryResponse replaced = await NextAsync(stream.ResponseStream, Wait);
+
+        Assert.NotEqual(first.VersionInfo, replaced.VersionInfo);
+        Assert.Equal(Storage.CertificateStatus.Active, (await agent.Authority.Store.FindCertificateAsync(replaced.VersionInfo))!.Status);
+    }
+
+    [Fact]
     public async Task A_NACK_is_counted_and_the_rejected_version_is_not_resent()
     {
         await using SdsHarness agent = await StartAsync(AgentOptions.Default with { WorkloadTtl = TimeSpan.FromSeconds(6), RenewJitter = 0 });

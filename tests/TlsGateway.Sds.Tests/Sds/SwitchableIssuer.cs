@@ -29,4 +29,9 @@ internal sealed class SwitchableIssuer(IIdentityIssuer inner) : IIdentityIssuer
         _down
             ? Task.FromException<IReadOnlyList<byte[]>>(new IdentityIssuerException("the CA is unreachable (test switch)", retryable: true))
             : inner.GetTrustedRootsAsync(cancellationToken);
+
+    public Task<IReadOnlySet<string>> FindRevokedAsync(IReadOnlyCollection<string> serials, CancellationToken cancellationToken) =>
+        _down
+            ? Task.FromException<IReadOnlySet<string>>(new IdentityIssuerException("the CA is unreachable (test switch)", retryable: true))
+            : inner.FindRevokedAsync(serials, cancellationToken);
 }
