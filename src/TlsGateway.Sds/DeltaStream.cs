@@ -20,26 +20,9 @@ internal sealed class DeltaStream(SdsCaller caller, SecretCatalog catalog, ILogg
     private long _nonces;
     private bool _started;
 
-    public async Task RunAsync(IAsyncStreamReader<DeltaDiscoveryRequest> requests, IServerStreamWriter<DeltaDiscoveryResponse> responses,
-        CancellationToken cancellationToken)
-    {
-        Task<bool> next = requests.MoveNext(cancellationToken);
-        while (true)
-        {
-            Task changed = SubscriptionRules.AnyChanged(_subscribed.Values);
-            await SendChangesAsync(responses).ConfigureAwait(false);
-            if (await Task.WhenAny(next, changed).ConfigureAwait(false) == next)
-            {
-                if (!await next.ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                Handle(requests.Current);
-                next = requests.MoveNext(cancellationToken);
-            }
-        }
-    }
+    public Task RunAsync(IAsyncStreamReader<DeltaDiscoveryRequest> requests, IServerStreamWriter<DeltaDiscoveryResponse> responses,
+        CancellationToken cancellationToken) =>
+        StreamPump.RunAsync(requests, () => SubscriptionRules.AnyChanged(_subscribed.Values), () => SendChangesAsync(responses), Handle, cancellationToken);
 
     private void Handle(DeltaDiscoveryRequest request)
     {

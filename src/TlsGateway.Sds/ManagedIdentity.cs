@@ -78,11 +78,15 @@ public sealed class ManagedIdentity : IAsyncDisposable
             try
             {
                 DateTimeOffset issuedAt = _time.GetUtcNow();
-                IssuedChain issued = await IssueAsync(cancellationToken).ConfigureAwait(false);
+                (IssuedChain issued, SecretResource resource) = await IssueAsync(cancellationToken).ConfigureAwait(false);
                 NotAfter = issued.NotAfter;
                 retry = _options.RetryInitial;
                 wait = RenewalDelay(issuedAt, issued.NotAfter);
+                // Logged before the push, so the line's timestamp marks the start of the fan-out.
                 SdsLog.Issued(_logger, Cell.Name, Identity.ToString(), issued.NotAfter, wait);
+                Cell.Publish(resource);
+                _stats.Issued(Cell.Name);
+                RootsSeen?.Invoke(issued.TrustedRoots);
             }
             catch (IdentityIssuerException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -106,7 +110,7 @@ public sealed class ManagedIdentity : IAsyncDisposable
         }
     }
 
-    private async Task<IssuedChain> IssueAsync(CancellationToken cancellationToken)
+    private async Task<(IssuedChain Issued, SecretResource Resource)> IssueAsync(CancellationToken cancellationToken)
     {
         (byte[] csr, string keyPem) = WorkloadKey.NewKeyAndCsr(_options.KeyType, Identity, DnsNames);
         IssuedChain issued = await _issuer.IssueAsync(new IdentityRequest(csr, Identity, DnsNames, _options.WorkloadTtl), cancellationToken)
@@ -122,10 +126,7 @@ public sealed class ManagedIdentity : IAsyncDisposable
             },
         };
         // The leaf's serial (ledger form) is a fine version: unique per certificate, and it says which one is served.
-        Cell.Publish(new SecretResource(secret, SerialNumber.ToText(new CaCertificate(issued.Chain[0]).Certificate.SerialNumber)));
-        _stats.Issued(Cell.Name);
-        RootsSeen?.Invoke(issued.TrustedRoots);
-        return issued;
+        return (issued, new SecretResource(secret, SerialNumber.ToText(new CaCertificate(issued.Chain[0]).Certificate.SerialNumber)));
     }
 
     /// <summary>Renew at the jittered fraction of the lifetime that starts now (not at NotBefore, which the CA backdates).</summary>

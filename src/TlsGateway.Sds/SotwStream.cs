@@ -22,26 +22,8 @@ internal sealed class SotwStream(SdsCaller caller, SecretCatalog catalog, ILogge
     private string _lastNonce = "";
     private long _nonces;
 
-    public async Task RunAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, CancellationToken cancellationToken)
-    {
-        Task<bool> next = requests.MoveNext(cancellationToken);
-        while (true)
-        {
-            // Take the change signal before reading the secrets, so a publish in between is not missed.
-            Task changed = SubscriptionRules.AnyChanged(_subscribed);
-            await SendIfChangedAsync(responses).ConfigureAwait(false);
-            if (await Task.WhenAny(next, changed).ConfigureAwait(false) == next)
-            {
-                if (!await next.ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                Handle(requests.Current);
-                next = requests.MoveNext(cancellationToken);
-            }
-        }
-    }
+    public Task RunAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, CancellationToken cancellationToken) =>
+        StreamPump.RunAsync(requests, () => SubscriptionRules.AnyChanged(_subscribed), () => SendIfChangedAsync(responses), Handle, cancellationToken);
 
     private void Handle(DiscoveryRequest request)
     {

@@ -10,7 +10,11 @@ namespace TlsGateway.Sds;
 /// </summary>
 public sealed class WorkloadPolicy
 {
+    private static readonly TimeSpan s_userNameLifetime = TimeSpan.FromMinutes(1);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<uint, (string? Name, long ReadAt)> s_userNames = new();
+
     private readonly IReadOnlyList<WorkloadRule> _rules;
+    private readonly IReadOnlyList<IReadOnlySet<string>> _resources;
 
     public WorkloadPolicy(IReadOnlyList<WorkloadRule> rules)
     {
@@ -29,6 +33,7 @@ public sealed class WorkloadPolicy
         }
 
         _rules = rules;
+        _resources = rules.Select(r => (IReadOnlySet<string>)r.Resources.ToHashSet(StringComparer.Ordinal)).ToList();
     }
 
     /// <summary>`tlsgw up`: the user who started the process gets spiffe://TD/ns/default/sa/USER and the ticket keys.</summary>
@@ -39,14 +44,15 @@ public sealed class WorkloadPolicy
     {
         string? user = null;
         string? executable = null;
-        foreach (WorkloadRule rule in _rules)
+        for (int i = 0; i < _rules.Count; i++)
         {
+            WorkloadRule rule = _rules[i];
             if (rule.Uid is uint uid && uid != peer.Uid || rule.Gid is uint gid && gid != peer.Gid)
             {
                 continue;
             }
 
-            user ??= UserName(peer.Uid);
+            user ??= CachedUserName(peer.Uid);
             if (rule.User is not null && rule.User != user)
             {
                 continue;
@@ -62,7 +68,7 @@ public sealed class WorkloadPolicy
                 continue; // a user name that cannot be a path segment gets no identity
             }
 
-            return new SdsCaller(id, rule.Resources.ToHashSet(StringComparer.Ordinal), peer.ToString());
+            return new SdsCaller(id, _resources[i], peer.ToString());
         }
 
         return null;
@@ -85,6 +91,23 @@ public sealed class WorkloadPolicy
         }
 
         throw new IOException($"{statusPath} has no Uid line");
+    }
+
+    /// <summary>
+    /// <see cref="UserName"/>, remembered for a minute: every new stream is authenticated, and a
+    /// fleet of sidecars opening streams should not re-read /etc/passwd for each one.
+    /// </summary>
+    private static string? CachedUserName(uint uid)
+    {
+        long now = Environment.TickCount64;
+        if (s_userNames.TryGetValue(uid, out (string? Name, long ReadAt) cached) && now - cached.ReadAt < s_userNameLifetime.TotalMilliseconds)
+        {
+            return cached.Name;
+        }
+
+        string? name = UserName(uid);
+        s_userNames[uid] = (name, now);
+        return name;
     }
 
     /// <summary>The user name of a uid from /etc/passwd; null when it has none.</summary>

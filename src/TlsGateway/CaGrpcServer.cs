@@ -68,31 +68,17 @@ internal sealed class CaGrpcServer : IAsyncDisposable
         return server;
     }
 
-    private async Task RenewLoopAsync(ILogger logger)
-    {
-        using var timer = new PeriodicTimer(s_renewalCheck);
-        try
+    private Task RenewLoopAsync(ILogger logger) =>
+        PeriodicWork.RunAsync(s_renewalCheck, async cancellationToken =>
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            if (await Serving.RenewIfDueAsync(cancellationToken))
             {
-                try
-                {
-                    if (await Serving.RenewIfDueAsync(_stop.Token))
-                    {
-                        logger.LogInformation("Renewed the CA API's serving certificate; it now expires {NotAfter:O}", Serving.Certificate.NotAfter.ToUniversalTime());
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The old certificate keeps serving until it expires; the next tick tries again.
-                    logger.LogWarning("Renewing the CA API's serving certificate failed: {Message}", e.Message);
-                }
+                logger.LogInformation("Renewed the CA API's serving certificate; it now expires {NotAfter:O}", Serving.Certificate.NotAfter.ToUniversalTime());
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        },
+        // The old certificate keeps serving until it expires; the next tick tries again.
+        e => logger.LogWarning("Renewing the CA API's serving certificate failed: {Message}", e.Message),
+        _stop.Token);
 
     public async ValueTask DisposeAsync()
     {

@@ -47,39 +47,27 @@ internal sealed class CaHttpServer : IAsyncDisposable
         return server;
     }
 
-    private async Task RefreshLoopAsync(CaContext ca, CrlPublisher crls, ILogger logger)
+    private Task RefreshLoopAsync(CaContext ca, CrlPublisher crls, ILogger logger)
     {
         var rotation = new RootRotation(ca.Authority, ca.Layout);
-        using var timer = new PeriodicTimer(Commands.CaServeCommand.RefreshInterval);
-        try
+        return PeriodicWork.RunAsync(Commands.CaServeCommand.RefreshInterval, async cancellationToken =>
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            if (await ca.Authority.ReloadIfChangedAsync(cancellationToken))
             {
-                try
-                {
-                    if (await ca.Authority.ReloadIfChangedAsync(_stop.Token))
-                    {
-                        crls.Invalidate();
-                        rotation.WriteBundle();
-                        logger.LogInformation("CA generations changed; trust bundle now holds {Count} roots", ca.Authority.State.TrustedRoots.Count);
-                    }
-
-                    foreach (int id in await rotation.AdvanceAsync(_stop.Token))
-                    {
-                        crls.Invalidate();
-                        logger.LogInformation("Retired CA generation {Generation}: its last leaf expired", id);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The store may be down for a while; keep serving what we have and try again.
-                    logger.LogWarning("CA refresh failed: {Message}", e.Message);
-                }
+                crls.Invalidate();
+                rotation.WriteBundle();
+                logger.LogInformation("CA generations changed; trust bundle now holds {Count} roots", ca.Authority.State.TrustedRoots.Count);
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+
+            foreach (int id in await rotation.AdvanceAsync(cancellationToken))
+            {
+                crls.Invalidate();
+                logger.LogInformation("Retired CA generation {Generation}: its last leaf expired", id);
+            }
+        },
+        // The store may be down for a while; keep serving what we have and try again.
+        e => logger.LogWarning("CA refresh failed: {Message}", e.Message),
+        _stop.Token);
     }
 
     public async ValueTask DisposeAsync()

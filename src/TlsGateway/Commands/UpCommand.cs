@@ -100,29 +100,15 @@ internal static class UpCommand
         return command;
     }
 
-    private static async Task RenewAsync(CaContext ca, ILogger logger, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        try
+    private static Task RenewAsync(CaContext ca, ILogger logger, CancellationToken cancellationToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromMinutes(1), async token =>
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            if (await LocalIdentity.EnsureEdgeCertificateAsync(ca, token))
             {
-                try
-                {
-                    if (await LocalIdentity.EnsureEdgeCertificateAsync(ca, cancellationToken))
-                    {
-                        logger.LogInformation("Renewed the edge certificate");
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The current certificate is still valid; try again at the next tick.
-                    logger.LogWarning("Edge certificate renewal failed: {Message}", e.Message);
-                }
+                logger.LogInformation("Renewed the edge certificate");
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        },
+        // The current certificate is still valid; try again at the next tick.
+        e => logger.LogWarning("Edge certificate renewal failed: {Message}", e.Message),
+        cancellationToken);
 }

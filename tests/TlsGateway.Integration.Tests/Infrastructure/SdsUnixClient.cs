@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using Grpc.Net.Client;
+using TlsGateway.Grpc;
 using TlsGateway.Grpc.Envoy.Discovery;
 using TlsGateway.Grpc.Envoy.Secret;
 using TlsGateway.Sds;
@@ -14,26 +14,7 @@ public sealed class SdsUnixClient : IDisposable
 
     public SdsUnixClient(string socketPath)
     {
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, cancellationToken) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
+        _channel = UnixSocketChannel.Create(socketPath);
         Client = new SecretDiscoveryService.SecretDiscoveryServiceClient(_channel);
     }
 

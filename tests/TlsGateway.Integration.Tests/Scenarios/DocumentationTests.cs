@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
 using TlsGateway.Edge.Config;
 using TlsGateway.Integration.Tests.Infrastructure;
+using TlsGateway.Sds;
 
 namespace TlsGateway.Integration.Tests.Scenarios;
 
-/// <summary>The documentation's examples stay true: the full example in docs/config.md parses and validates.</summary>
+/// <summary>The documentation's examples stay true: the full examples in docs/config.md and docs/sds.md parse and validate.</summary>
 public sealed partial class DocumentationTests
 {
     [Fact]
@@ -28,6 +29,22 @@ public sealed partial class DocumentationTests
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "clients.crl"), api.ClientAuth.CrlFile);
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "backend.crl"), api.Upstream.Tls?.CrlFile);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
+    }
+
+    [Fact]
+    public void The_agent_example_in_docs_sds_md_is_a_valid_config()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "sds.md"));
+        string yaml = YamlBlock().Match(doc).Groups[1].Value;
+        Assert.StartsWith("agent:", yaml);
+
+        AgentConfig config = AgentConfigReader.Read(Path.Combine(RepoPaths.Root, "docs", "tlsgw.yaml"), yaml);
+
+        Assert.Equal("https://ca.example.org:15012/", config.Ca.Address?.ToString());
+        Assert.Equal("spiffe://example.org/agent/node-1", config.Ca.AgentIdentity?.ToString());
+        Assert.Equal(2, config.Policy.Count);
+        Assert.Equal("edge-web", Assert.Single(config.Certificates).Name);
+        Assert.Equal(TimeSpan.FromHours(1), config.Options.TicketKeyRotation);
     }
 
     [GeneratedRegex("```yaml\\n(.*?)```", RegexOptions.Singleline)]

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TlsGateway.Ca;
 using TlsGateway.Crypto;
+using TlsGateway.Grpc;
 using TlsGateway.Grpc.Envoy.Discovery;
 using TlsGateway.Grpc.Envoy.Secret;
 using TlsGateway.Storage;
@@ -95,27 +95,7 @@ internal sealed class SdsHarness : IAsyncDisposable
     }
 
     /// <summary>A gRPC channel over a Unix socket.</summary>
-    public static GrpcChannel Connect(string socketPath) =>
-        GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, cancellationToken) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
+    public static GrpcChannel Connect(string socketPath) => UnixSocketChannel.Create(socketPath);
 
     public static DiscoveryRequest Request(params string[] names)
     {
