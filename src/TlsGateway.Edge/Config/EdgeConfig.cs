@@ -22,10 +22,14 @@ public sealed record LimitsConfig(int MaxConnections, TimeSpan HandshakeTimeout,
     public static LimitsConfig Default { get; } = new(10_000, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), 0);
 }
 
-/// <summary>Where ticket keys come from: a file of 80-byte keys shared by a fleet, or local rotation.</summary>
+/// <summary>Where ticket keys come from: a file of 80-byte keys shared by a fleet, an SDS agent, or local rotation.</summary>
 /// <param name="KeysFile">Concatenated 80-byte keys (first encrypts), re-read on reload; null for local keys.</param>
 /// <param name="RotateEvery">Local rotation period when no file is given.</param>
-public sealed record SessionTicketConfig(string? KeysFile, TimeSpan RotateEvery)
+/// <param name="Sds">
+/// The keys come from this SDS resource; the host mirrors it into <see cref="KeysFile"/> before
+/// the edge sees the config (see docs/config.md, "Secrets from SDS").
+/// </param>
+public sealed record SessionTicketConfig(string? KeysFile, TimeSpan RotateEvery, SdsSourceConfig? Sds = null)
 {
     public static SessionTicketConfig Default { get; } = new(null, TimeSpan.FromHours(12));
 }
@@ -44,8 +48,15 @@ public sealed record FilterChainConfig(
     IReadOnlyList<string>? MatchAlpn = null);
 
 /// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI), and where its OCSP staple comes from.</summary>
+/// <param name="Sds">
+/// The certificate and key come from this SDS resource; the host mirrors it into
+/// <see cref="CertificateFile"/> and <see cref="Key"/> (empty until then) before the edge sees the config.
+/// </param>
 public sealed record CertificateConfig(string CertificateFile, string Key, string? KeyPassphrase, string? Pkcs11Module, string? Pkcs11Pin,
-    OcspConfig? Ocsp = null);
+    OcspConfig? Ocsp = null, SdsSourceConfig? Sds = null);
+
+/// <summary>An SDS resource: the agent's Unix socket and the secret's name (docs/sds.md).</summary>
+public sealed record SdsSourceConfig(string Socket, string Name);
 
 /// <summary>
 /// OCSP stapling for one certificate: a DER response read from <see cref="StapleFile"/>, or fetched

@@ -80,7 +80,17 @@ public static class EdgeConfigReader
             return SessionTicketConfig.Default;
         }
 
-        node.AllowKeys("keys_file", "rotate_every");
+        node.AllowKeys("keys_file", "rotate_every", "sds");
+        if (node.Optional("sds") is { } sds)
+        {
+            if (node.Has("keys_file") || node.Has("rotate_every"))
+            {
+                throw node.Error("give either sds (keys from an agent, rotated by it) or keys_file/rotate_every, not both");
+            }
+
+            return new SessionTicketConfig(null, SessionTicketConfig.Default.RotateEvery, ReadSds(sds));
+        }
+
         var tickets = new SessionTicketConfig(
             node.Optional("keys_file")?.AsPath(),
             node.Optional("rotate_every")?.AsDuration() ?? SessionTicketConfig.Default.RotateEvery);
@@ -104,7 +114,13 @@ public static class EdgeConfigReader
 
     private static CertificateConfig ReadCertificate(ConfigNode node)
     {
-        node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin", "ocsp");
+        node.AllowKeys("cert", "key", "key_passphrase", "pkcs11_module", "pkcs11_pin", "ocsp", "sds");
+        if (node.Optional("sds") is { } sds)
+        {
+            node.AllowKeys("sds", "ocsp"); // the agent's key is a plain PEM: no passphrase, no token
+            return new CertificateConfig("", "", null, null, null, ReadOcsp(node.Optional("ocsp")), ReadSds(sds));
+        }
+
         ConfigNode key = node.Required("key");
         string keyText = key.AsString();
         var certificate = new CertificateConfig(
@@ -115,6 +131,12 @@ public static class EdgeConfigReader
             node.Optional("pkcs11_pin")?.AsString(),
             ReadOcsp(node.Optional("ocsp")));
         return certificate;
+    }
+
+    private static SdsSourceConfig ReadSds(ConfigNode node)
+    {
+        node.AllowKeys("socket", "name");
+        return new SdsSourceConfig(node.Required("socket").AsPath(), node.Required("name").AsString());
     }
 
     private static OcspConfig? ReadOcsp(ConfigNode? node)

@@ -39,8 +39,12 @@ internal static class ServeCommand
                 await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers);
                 if (edge is not null)
                 {
-                    return await EdgeHost.RunAsync(edge, loggers,
-                        reload: () => EdgeConfigReader.ReadFile(path),
+                    // Certificates and ticket keys from SDS become files the edge loads and watches.
+                    // (Made even when the first config names none: a reload may add one.)
+                    await using var secrets = new EdgeSdsSecrets(loggers.CreateLogger("tlsgw.sds.client"));
+                    EdgeConfig Load(EdgeConfig read) => EdgeSdsSecrets.Uses(read) ? secrets.Resolve(read) : read;
+                    return await EdgeHost.RunAsync(Load(edge), loggers,
+                        reload: () => Load(EdgeConfigReader.ReadFile(path)),
                         watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path));
                 }
 
