@@ -45,7 +45,8 @@ public sealed class CommandLineTests
             await using TlsgwProcess up = TlsgwProcess.Start(arguments(port));
             await up.WaitForPortAsync(port);
             snapshots.Add(await File.ReadAllTextAsync(Path.Combine(data, "edge", "cert.pem")) + await File.ReadAllTextAsync(Path.Combine(data, "bundle.pem")));
-            Assert.Equal(0, await up.StopAsync());
+            int exit = await up.StopAsync();
+            Assert.True(exit == 0, $"run {run + 1} exited {exit}:\n{up.Output}");
         }
 
         Assert.Equal(snapshots[0], snapshots[1]);
