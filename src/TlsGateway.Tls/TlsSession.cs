@@ -35,6 +35,9 @@ public sealed class TlsSession : IAsyncDisposable
     public TlsSession(Socket socket, TlsConnection connection)
     {
         _socket = socket;
+        // Sends are tried synchronously first (TryFlushAsync); a non-blocking socket makes a full
+        // buffer answer WouldBlock at once instead of parking the thread. Async calls are unaffected.
+        _socket.Blocking = false;
         Connection = connection;
     }
 
@@ -106,11 +109,11 @@ public sealed class TlsSession : IAsyncDisposable
     {
         try
         {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            PeerGone = await TryFlushAsync(cancellationToken).ConfigureAwait(false) != SocketError.Success;
         }
         catch (SocketException)
         {
-            PeerGone = true;
+            PeerGone = true; // reset while waiting for buffer space
         }
     }
 
@@ -301,6 +304,21 @@ public sealed class TlsSession : IAsyncDisposable
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
+        SocketError error = await TryFlushAsync(cancellationToken).ConfigureAwait(false);
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
+        }
+    }
+
+    /// <summary>
+    /// Sends everything queued. Each record is first written straight away (non-blocking): most
+    /// TLS flights fit the socket buffer, so this needs no async operation, and a peer that has
+    /// already gone (openssl s_time closes right after its Finished, before our tickets) comes
+    /// back as an error code instead of an exception. Only a full socket buffer waits, asynchronously.
+    /// </summary>
+    private async Task<SocketError> TryFlushAsync(CancellationToken cancellationToken)
+    {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -311,7 +329,7 @@ public sealed class TlsSession : IAsyncDisposable
                 {
                     if (!_outbox.TryDequeue(out item))
                     {
-                        return;
+                        return SocketError.Success;
                     }
 
                     _queuedBytes -= item.Length;
@@ -322,7 +340,20 @@ public sealed class TlsSession : IAsyncDisposable
                     int sent = 0;
                     while (sent < item.Length)
                     {
-                        sent += await _socket.SendAsync(item.Buffer.AsMemory(sent, item.Length - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        int now = _socket.Send(item.Buffer, sent, item.Length - sent, SocketFlags.None, out SocketError error);
+                        if (error == SocketError.Success)
+                        {
+                            sent += now;
+                        }
+                        else if (error == SocketError.WouldBlock)
+                        {
+                            sent += await _socket.SendAsync(item.Buffer.AsMemory(sent, item.Length - sent), SocketFlags.None, cancellationToken)
+                                .ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            return error;
+                        }
                     }
                 }
                 finally
