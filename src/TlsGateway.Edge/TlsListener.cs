@@ -161,9 +161,11 @@ public sealed class TlsListener : IAsyncDisposable
         }
     }
 
+    // No hop to the thread pool before the handshake: it runs on the thread that accepted the
+    // connection (with inline socket completions, the epoll thread) until its first wait for the
+    // client, as in nginx's event loop. A hop here woke a second thread per connection.
     private async Task HandleAsync(Socket client, ListenerBinding binding)
     {
-        await Task.Yield();
         EndPoint? remote = client.RemoteEndPoint;
         TlsSession? session = null;
         try

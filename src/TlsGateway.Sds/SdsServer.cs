@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Grpc;
 
@@ -21,6 +22,9 @@ public sealed class SdsServer : IAsyncDisposable
     /// serve many sidecars; Kestrel's default of 100 streams per connection is too few.
     /// </summary>
     public const int MaxStreamsPerConnection = 16_384;
+
+    /// <summary>How long a stopping server waits for open connections before closing them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(3);
 
     private readonly WebApplication _app;
     private readonly Socket _socket;
@@ -46,6 +50,9 @@ public sealed class SdsServer : IAsyncDisposable
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton(policy);
             builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
+            // Streams end on ApplicationStopping (SdsService); whatever connection is still open
+            // after that is cut here rather than after the default 30 s: sidecars reconnect.
+            builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.Limits.Http2.MaxStreamsPerConnection = MaxStreamsPerConnection;
