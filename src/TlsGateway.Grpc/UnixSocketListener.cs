@@ -13,7 +13,11 @@ namespace TlsGateway.Grpc;
 /// </summary>
 public static class UnixSocketListener
 {
-    /// <summary>Binds PATH (replacing a stale socket file, never any other kind of file) with MODE and listens.</summary>
+    /// <summary>
+    /// Binds PATH with MODE and listens. A file already at PATH that no process answers on (the
+    /// socket a crashed process left) is replaced; a live one is refused. .NET cannot tell a
+    /// socket file from a regular one, so point PATH at a directory the agent owns.
+    /// </summary>
     public static Socket Bind(string path, UnixFileMode mode)
     {
         if (Directory.Exists(path))
