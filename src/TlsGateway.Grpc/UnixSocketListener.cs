@@ -36,17 +36,23 @@ public static class UnixSocketListener
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // Bound under a staging name and renamed into place once listening: a client that sees
+        // PATH can connect at once, never meeting a socket that is bound but not yet listening.
+        string staging = $"{path}.{Environment.ProcessId}.binding";
+        File.Delete(staging);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, mode);
+            socket.Bind(new UnixDomainSocketEndPoint(staging));
+            File.SetUnixFileMode(staging, mode);
             socket.Listen(512);
+            File.Move(staging, path, overwrite: true);
             return socket;
         }
         catch
         {
             socket.Dispose();
+            File.Delete(staging);
             throw;
         }
     }

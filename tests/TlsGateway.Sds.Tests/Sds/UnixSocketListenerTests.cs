@@ -19,6 +19,19 @@ public sealed class UnixSocketListenerTests
     }
 
     [Fact]
+    public void The_path_appears_already_listening_and_nothing_else_is_left_beside_it()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.PathOf("sds.sock");
+
+        using Socket socket = UnixSocketListener.Bind(path, OwnerAndGroup);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        client.Connect(new UnixDomainSocketEndPoint(path)); // throws "connection refused" if bound but not listening
+
+        Assert.Equal(["sds.sock"], Directory.GetFiles(directory.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void A_socket_left_by_a_dead_process_is_replaced()
     {
         using var directory = new TempDirectory();
