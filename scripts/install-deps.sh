@@ -2,7 +2,8 @@
 # install-deps.sh runtime|test — installs the Debian packages TlsGateway needs, only when missing.
 #   runtime: what building and running tlsgw needs (the native shim: gcc, cmake, libssl-dev).
 #   test:    runtime plus the real peers the test suite drives (openssl, curl, SoftHSM2 + the
-#            OpenSSL PKCS#11 engine, PostgreSQL 15, Node.js and the SDS peer's npm packages).
+#            OpenSSL PKCS#11 engine, PostgreSQL 15, Prometheus (promtool and a real scraper), Node.js
+#            and the SDS peer's npm packages).
 set -euo pipefail
 
 profile="${1:-runtime}"
@@ -10,6 +11,7 @@ packages=(gcc cmake make libssl-dev openssl)
 if [[ "$profile" == "test" ]]; then
     packages+=(curl softhsm2 libengine-pkcs11-openssl opensc)
     packages+=(postgresql-15)  # initdb/postgres for the store tests' own throwaway cluster; the system service stays unused
+    packages+=(prometheus)  # promtool validates /metrics; a real Prometheus scrapes it in an integration test
     # Node.js runs the SDS interop peer (tests/peers/sds-client); a machine that already has node and npm keeps them.
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
         packages+=(nodejs npm)
