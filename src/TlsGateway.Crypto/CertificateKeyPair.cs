@@ -63,6 +63,35 @@ public sealed class CertificateKeyPair : IDisposable
         }
     }
 
+    /// <summary>
+    /// A chain and key held in memory: for a key this process generated and that never touches a
+    /// disk (the CA API's own serving key). The caller wipes <paramref name="keyPem"/> afterwards.
+    /// </summary>
+    public static CertificateKeyPair FromPem(ReadOnlySpan<byte> chainPem, ReadOnlySpan<byte> keyPem, string description)
+    {
+        SafeCertificateChainHandle? chain = null;
+        SafePrivateKeyHandle? key = null;
+        try
+        {
+            chain = NativeCertificates.LoadChain(chainPem, description);
+            key = NativeKeys.LoadPem(keyPem, default, hasPassphrase: false, description);
+            X509Certificate2 leaf = X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(chainPem));
+            return new CertificateKeyPair(chain, key, leaf, description);
+        }
+        catch (OpenSslException e)
+        {
+            chain?.Dispose();
+            key?.Dispose();
+            throw new CryptoConfigurationException(e.Message, e);
+        }
+        catch
+        {
+            chain?.Dispose();
+            key?.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         Chain.Dispose();

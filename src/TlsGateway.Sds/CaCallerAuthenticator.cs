@@ -13,10 +13,12 @@ namespace TlsGateway.Sds;
 /// (b) a bootstrap token, spent on first use, whose enrolled identity is the caller.
 /// </summary>
 /// <remarks>
-/// The TLS layer accepts any client certificate (it cannot know the CA's roots of the moment,
-/// which change with rotations); the check is done here, against the CA snapshot of this call.
-/// A certificate that fails does not end the search: an agent whose certificate has lapsed can
-/// re-enrol with a new token on the same connection. Non-goal: Kubernetes service-account JWTs,
+/// OpenSSL has already verified the certificate's chain against the CA's roots during the
+/// handshake (<see cref="CaTlsMiddleware"/>), so a certificate from another CA never gets here.
+/// The chain is built again here because this check is against the CA snapshot and clock of this
+/// call and only through intermediates that have not been retired, and because the ledger (is it
+/// ours, is it revoked) is what OpenSSL cannot know. A certificate that fails here does not end
+/// the search: a token sent with it can still enrol. Non-goal: Kubernetes service-account JWTs,
 /// which istio-agent sends as its bearer credential; they are refused as unknown tokens.
 /// </remarks>
 public sealed class CaCallerAuthenticator

@@ -1,18 +1,27 @@
-using System.Net.Security;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using TlsGateway.Ca;
+using TlsGateway.Crypto;
 using TlsGateway.Identity;
 
 namespace TlsGateway.Sds;
 
 /// <summary>
 /// The CA API's own TLS certificate, issued by the CA it fronts: a fresh P-256 key that never
-/// leaves this process, DNS names for clients that check host names, and the CA's SPIFFE ID for
-/// those that check SPIFFE IDs. <see cref="Current"/> is an immutable snapshot that
+/// leaves this process (it goes from the CSR's key straight into OpenSSL, and the exported bytes
+/// are wiped), DNS names for clients that check host names, and the CA's SPIFFE ID for those that
+/// check SPIFFE IDs. <see cref="Current"/> is an immutable snapshot that
 /// <see cref="RenewIfDueAsync"/> swaps once half the lifetime has passed; if renewing fails the
 /// old one stays until it is renewed or expires.
 /// </summary>
+/// <remarks>
+/// A replaced snapshot's OpenSSL handles are released at once: TLS contexts already built from
+/// it hold their own references, and one being built from it at that moment fails with
+/// <see cref="ObjectDisposedException"/> and is built again from the new snapshot
+/// (<see cref="CaTlsSource"/>).
+/// </remarks>
 public sealed class CaServingCertificate
 {
     private readonly CertificateAuthority _authority;
@@ -20,7 +29,7 @@ public sealed class CaServingCertificate
     private readonly IReadOnlyList<string> _dnsNames;
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _time;
-    private Snapshot _current = null!;
+    private CaServingSnapshot _current = null!;
 
     private CaServingCertificate(CertificateAuthority authority, SpiffeId identity, IReadOnlyList<string> dnsNames, TimeSpan ttl, TimeProvider time)
     {
@@ -31,10 +40,14 @@ public sealed class CaServingCertificate
         _time = time;
     }
 
-    /// <summary>What the TLS handshake presents: the leaf and the intermediates that signed it.</summary>
-    public SslStreamCertificateContext Current => Volatile.Read(ref _current).Context;
+    /// <summary>What the TLS handshake presents: the leaf and the intermediates that signed it, and the key in OpenSSL.</summary>
+    internal CaServingSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>The current leaf (public part only).</summary>
     public X509Certificate2 Certificate => Volatile.Read(ref _current).Certificate;
+
+    /// <summary>The CA that issues this certificate, whose trust bundle also decides which client certificates the handshake accepts.</summary>
+    internal CertificateAuthority Authority => _authority;
 
     public SpiffeId Identity => _identity;
 
@@ -72,11 +85,12 @@ public sealed class CaServingCertificate
             return false;
         }
 
-        Volatile.Write(ref _current, await IssueSnapshotAsync(cancellationToken).ConfigureAwait(false));
+        CaServingSnapshot next = await IssueSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _current, next).Pair.Dispose();
         return true;
     }
 
-    private async Task<Snapshot> IssueSnapshotAsync(CancellationToken cancellationToken)
+    private async Task<CaServingSnapshot> IssueSnapshotAsync(CancellationToken cancellationToken)
     {
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(""), key, HashAlgorithmName.SHA256);
@@ -90,17 +104,26 @@ public sealed class CaServingCertificate
         request.CertificateExtensions.Add(names.Build());
         IssuedIdentity issued = await _authority.IssueAsync(
             new IssuanceRequest(request.CreateSigningRequest(), CaCaller.CurrentOperator, _identity, _ttl), cancellationToken).ConfigureAwait(false);
-        using X509Certificate2 publicOnly = X509CertificateLoader.LoadCertificate(issued.Certificate);
-        X509Certificate2 leaf = publicOnly.CopyWithPrivateKey(key);
-        var intermediates = new X509Certificate2Collection();
-        foreach (byte[] der in issued.Chain)
-        {
-            intermediates.Add(X509CertificateLoader.LoadCertificate(der));
-        }
-
-        // offline: the chain is complete as given; never fetch AIA or OCSP for our own certificate.
-        return new Snapshot(leaf, SslStreamCertificateContext.Create(leaf, intermediates, offline: true));
+        byte[] chainPem = Encoding.ASCII.GetBytes(issued.CertificateChainPem);
+        CertificateKeyPair pair = LoadIntoOpenSsl(chainPem, key, $"the CA API's serving certificate {issued.Serial}");
+        return new CaServingSnapshot(X509CertificateLoader.LoadCertificate(issued.Certificate), pair);
     }
 
-    private sealed record Snapshot(X509Certificate2 Certificate, SslStreamCertificateContext Context);
+    // PKCS#8 DER, then PEM, then OpenSSL's own key object; every intermediate copy is wiped.
+    private static CertificateKeyPair LoadIntoOpenSsl(byte[] chainPem, ECDsa key, string description)
+    {
+        byte[] der = key.ExportPkcs8PrivateKey();
+        char[] pem = PemEncoding.Write("PRIVATE KEY", der);
+        byte[] pemBytes = Encoding.ASCII.GetBytes(pem);
+        try
+        {
+            return CertificateKeyPair.FromPem(chainPem, pemBytes, description);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(pem.AsSpan()));
+            CryptographicOperations.ZeroMemory(pemBytes);
+        }
+    }
 }

@@ -1,9 +1,12 @@
-using System.Net.Security;
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Grpc.Net.Client;
+using TlsGateway.Crypto;
 using TlsGateway.Grpc.Istio;
 using TlsGateway.Identity;
+using TlsGateway.Tls;
 
 namespace TlsGateway.Sds;
 
@@ -13,13 +16,20 @@ namespace TlsGateway.Sds;
 /// owner can tell when to build a new one. Connections are pooled per channel, so a renewed client
 /// certificate takes effect by swapping the whole channel, never by mutating this one.
 /// </summary>
+/// <remarks>
+/// TLS is the OpenSSL engine's (<see cref="IstioCaConnector"/>), under an http:// address with
+/// HTTP/2 prior knowledge, so SocketsHttpHandler never adds .NET's TLS. The configured https
+/// address still names the host and port, and its host is the name checked in the certificate.
+/// </remarks>
 internal sealed class IstioCaChannel : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly IstioCaConnector _connector;
 
-    private IstioCaChannel(GrpcChannel channel, IReadOnlyList<byte[]> bundleRoots, SpiffeId? ownIdentity, string stamps)
+    private IstioCaChannel(GrpcChannel channel, IstioCaConnector connector, IReadOnlyList<byte[]> bundleRoots, SpiffeId? ownIdentity, string stamps)
     {
         _channel = channel;
+        _connector = connector;
         Client = new IstioCertificateService.IstioCertificateServiceClient(channel);
         BundleRoots = bundleRoots;
         OwnIdentity = ownIdentity;
@@ -40,40 +50,55 @@ internal sealed class IstioCaChannel : IDisposable
     public static IstioCaChannel Create(IstioCaClientOptions options)
     {
         string stamps = StampsOf(options);
-        var roots = new X509Certificate2Collection();
-        X509Certificate2? leaf = null;
+        CertificateKeyPair? certificate = null;
+        TlsClientContext? context = null;
         try
         {
-            roots.ImportFromPemFile(options.RootBundlePath);
+            byte[] bundle = PemFile.Read(options.RootBundlePath, CertificateKeyPair.MaxChainFileBytes, "root bundle");
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPem(Encoding.ASCII.GetString(bundle));
             if (roots.Count == 0)
             {
                 throw new IdentityIssuerException($"the root bundle {options.RootBundlePath} holds no certificate", retryable: false);
             }
 
-            SslStreamCertificateContext? clientContext = null;
             SpiffeId? own = null;
             if (options.CertificatePath is not null && options.KeyPath is not null)
             {
-                leaf = X509Certificate2.CreateFromPemFile(options.CertificatePath, options.KeyPath);
-                var chain = new X509Certificate2Collection();
-                chain.ImportFromPemFile(options.CertificatePath);
-                clientContext = SslStreamCertificateContext.Create(leaf, new X509Certificate2Collection(chain.Skip(1).ToArray()), offline: true);
-                own = CertificateSpiffeId.Read(leaf, out _);
+                certificate = CertificateKeyPair.Load(options.CertificatePath, new PrivateKeySource(options.KeyPath));
+                own = CertificateSpiffeId.Read(certificate.Leaf, out _);
             }
 
+            // SPIFFE authentication (X509-SVID section 5): the chain must verify, and the server's
+            // SPIFFE ID is what is checked, in place of the host name.
+            IPeerAuthorizer? authorizer = options.ServerIdentity is SpiffeId expected ? new SpiffeAuthorizer(spiffeIds: [expected.ToString()]) : null;
+            context = TlsClientContext.Create(new TlsClientOptions(TlsProfile.Default, bundle, certificate, authorizer));
+            var connector = new IstioCaConnector(context, options.ServerIdentity is null ? options.Address.IdnHost : null, options.Deadline);
             var handler = new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
                 ConnectTimeout = options.Deadline,
-                SslOptions = ClientTls(options, roots, clientContext),
+                ConnectCallback = connector.ConnectAsync,
             };
-            GrpcChannel channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-            return new IstioCaChannel(channel, roots.Select(r => r.RawData).ToList(), own ?? options.Identity, stamps);
+            GrpcChannel channel = GrpcChannel.ForAddress(PlaintextAddress(options.Address), new GrpcChannelOptions
+            {
+                HttpHandler = handler,
+                DisposeHttpClient = true,
+                HttpVersion = HttpVersion.Version20,
+                HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            });
+            return new IstioCaChannel(channel, connector, roots.Select(r => r.RawData).ToList(), own ?? options.Identity, stamps);
         }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is CryptographicException or CryptoConfigurationException or TlsConfigurationException or IOException
+            or UnauthorizedAccessException or ArgumentException)
         {
-            leaf?.Dispose();
+            context?.Dispose();
             throw new IdentityIssuerException($"cannot load the CA client credentials: {e.Message}", retryable: false, e);
+        }
+        finally
+        {
+            // The context holds its own references to the chain and key.
+            certificate?.Dispose();
         }
     }
 
@@ -83,34 +108,13 @@ internal sealed class IstioCaChannel : IDisposable
             .Where(p => p is not null)
             .Select(p => new FileInfo(p!) is { Exists: true } f ? $"{f.LastWriteTimeUtc.Ticks}:{f.Length}" : "missing"));
 
-    private static SslClientAuthenticationOptions ClientTls(IstioCaClientOptions options, X509Certificate2Collection roots, SslStreamCertificateContext? client)
+    /// <summary>The same host and port as http://, so the handler adds no TLS of its own (ours is underneath, in the connector).</summary>
+    private static Uri PlaintextAddress(Uri address) =>
+        new UriBuilder(address) { Scheme = Uri.UriSchemeHttp, Port = address.Port }.Uri;
+
+    public void Dispose()
     {
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        policy.CustomTrustStore.AddRange(roots);
-        policy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));
-        var tls = new SslClientAuthenticationOptions
-        {
-            CertificateChainPolicy = policy,
-            ClientCertificateContext = client,
-            ApplicationProtocols = [SslApplicationProtocol.Http2],
-        };
-        if (options.ServerIdentity is SpiffeId expected)
-        {
-            // SPIFFE authentication (X509-SVID §5): the chain must verify, and the peer's SPIFFE ID
-            // is what is checked, in place of the host name.
-            tls.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None
-                && certificate is X509Certificate2 server
-                && CertificateSpiffeId.Read(server, out _) is SpiffeId actual && actual.Equals(expected);
-        }
-
-        return tls;
+        _channel.Dispose();
+        _connector.Dispose();
     }
-
-    public void Dispose() => _channel.Dispose();
 }

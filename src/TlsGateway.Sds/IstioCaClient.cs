@@ -5,6 +5,7 @@ using Grpc.Core;
 using TlsGateway.Ca;
 using TlsGateway.Grpc.Istio;
 using TlsGateway.Identity;
+using TlsGateway.Tls;
 
 namespace TlsGateway.Sds;
 
@@ -12,7 +13,7 @@ namespace TlsGateway.Sds;
 /// <see cref="IIdentityIssuer"/> over the Istio CA API of a remote CA (TlsGateway's or istiod's):
 /// the server is trusted by the configured root bundle only; the agent authenticates with its
 /// client certificate and/or a bearer token; a node agent asking for another identity sends it
-/// as <c>ImpersonatedIdentity</c>.
+/// as <c>ImpersonatedIdentity</c>. TLS is OpenSSL's, through <see cref="IstioCaConnector"/>.
 /// </summary>
 /// <remarks>
 /// Credentials are re-read when their files change (a renewed client certificate, an updated
@@ -78,10 +79,18 @@ public sealed class IstioCaClient : IIdentityIssuer, IDisposable
             response = await channel.Client.CreateCertificateAsync(message, headers, DateTime.UtcNow + _options.Deadline, cancellationToken)
                 .ConfigureAwait(false);
         }
+        catch (RpcException e) when (TlsFailureOf(e.Status.DebugException) is TlsFailure failure)
+        {
+            throw TlsRefusal(failure, e);
+        }
         catch (RpcException e)
         {
             throw new IdentityIssuerException($"the CA at {_options.Address} answered {e.StatusCode}: {SafeText.Of(e.Status.Detail, 512)}",
                 IsRetryable(e.StatusCode), e);
+        }
+        catch (HttpRequestException e) when (TlsFailureOf(e) is TlsFailure failure)
+        {
+            throw TlsRefusal(failure, e);
         }
         catch (HttpRequestException e)
         {
@@ -111,6 +120,31 @@ public sealed class IstioCaClient : IIdentityIssuer, IDisposable
             or StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.AlreadyExists or StatusCode.OutOfRange => false,
         _ => true,
     };
+
+    /// <summary>
+    /// Whether a failed TLS handshake may pass by itself: a timeout or a dropped connection may; a
+    /// certificate either side refused, or no common protocol, needs new files or a changed CA.
+    /// </summary>
+    public static bool IsRetryable(TlsFailureReason reason) =>
+        reason is TlsFailureReason.Timeout or TlsFailureReason.PeerClosed or TlsFailureReason.PeerAlert or TlsFailureReason.Other;
+
+    private IdentityIssuerException TlsRefusal(TlsFailure failure, Exception cause) =>
+        new($"TLS with the CA at {_options.Address} failed ({failure.Reason}): {SafeText.Of(failure.Detail, 512)}", IsRetryable(failure.Reason), cause);
+
+    // Our connector's TlsException travels inside HttpRequestException/IOException, and inside
+    // RpcException's Status.DebugException once Grpc.Net.Client has wrapped it.
+    private static TlsFailure? TlsFailureOf(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is TlsException tls)
+            {
+                return tls.Failure;
+            }
+        }
+
+        return null;
+    }
 
     private IssuedChain ReadResponse(IstioCertificateResponse response, SpiffeId expected, IstioCaChannel channel)
     {

@@ -3,7 +3,7 @@ using TlsGateway.Identity;
 namespace TlsGateway.Sds;
 
 /// <summary>Where the remote CA is and how to trust and authenticate to it. Immutable.</summary>
-/// <param name="Address"><c>https://host:port</c> of the CA's Istio CA API.</param>
+/// <param name="Address"><c>https://host:port</c> of the CA's Istio CA API; TLS to it is OpenSSL's, never .NET's.</param>
 /// <param name="RootBundlePath">PEM roots trusted for the CA's server certificate, and only those (re-read when the file changes).</param>
 public sealed record IstioCaClientOptions(Uri Address, string RootBundlePath)
 {
@@ -23,7 +23,8 @@ public sealed record IstioCaClientOptions(Uri Address, string RootBundlePath)
 
     /// <summary>
     /// When set, the server is authenticated by this SPIFFE ID in its certificate instead of by the
-    /// host name of <see cref="Address"/> (the CA's certificate names itself, not every address it is reached by).
+    /// host name of <see cref="Address"/> (the CA's certificate names itself, not every address it is
+    /// reached by); no SNI is sent then, since the name it would carry is not the one checked.
     /// </summary>
     public SpiffeId? ServerIdentity { get; init; }
 

@@ -36,6 +36,12 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
     /// <summary>The verified peer identity, when the peer presented a certificate that was checked.</summary>
     public PeerIdentity? Peer { get; private set; }
 
+    /// <summary>
+    /// The DER of the peer's leaf, set together with <see cref="Peer"/> (after a full verification or
+    /// on resumption): for callers that need the certificate itself, e.g. to look its serial up in a ledger.
+    /// </summary>
+    public byte[]? PeerCertificate { get; private set; }
+
     /// <summary>Server side: the entry SNI selected.</summary>
     public ServerNameEntry? ServerEntry => _entry?.Config;
 
@@ -161,6 +167,7 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
             return false;
         }
 
+        PeerCertificate = chain[..lengths[0]].ToArray();
         Peer = peer;
         return true;
     }

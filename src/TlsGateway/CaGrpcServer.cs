@@ -11,9 +11,10 @@ namespace TlsGateway.Host;
 
 /// <summary>
 /// The CA's control-plane listener: the Istio CA API (<see cref="IstioCaService"/>) on Kestrel,
-/// HTTP/2 over TLS with a certificate the CA issues to itself at start-up (DNS names plus the CA's
-/// SPIFFE ID), renewed once half its lifetime has passed. Client certificates are asked for but
-/// not required; the service judges them, or a bootstrap token, per call.
+/// HTTP/2 over TLS done by the OpenSSL engine (<see cref="CaTlsMiddleware"/>) with a certificate
+/// the CA issues to itself at start-up (DNS names plus the CA's SPIFFE ID), renewed once half its
+/// lifetime has passed. Client certificates are asked for but not required; OpenSSL verifies them
+/// against the CA's roots, and the service judges them, or a bootstrap token, per call.
 /// </summary>
 internal sealed class CaGrpcServer : IAsyncDisposable
 {
@@ -23,12 +24,14 @@ internal sealed class CaGrpcServer : IAsyncDisposable
     private static readonly TimeSpan s_renewalCheck = TimeSpan.FromMinutes(1);
 
     private readonly WebApplication _app;
+    private readonly CaTlsMiddleware _tls;
     private readonly CancellationTokenSource _stop = new();
     private Task _renewal = Task.CompletedTask;
 
-    private CaGrpcServer(WebApplication app, IPEndPoint address, CaServingCertificate serving)
+    private CaGrpcServer(WebApplication app, CaTlsMiddleware tls, IPEndPoint address, CaServingCertificate serving)
     {
         _app = app;
+        _tls = tls;
         Address = address;
         Serving = serving;
     }
@@ -49,7 +52,9 @@ internal sealed class CaGrpcServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         IstioCaHosting.AddServices(builder.Services, service);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, listen => IstioCaHosting.UseCaTls(listen, serving)));
+        ILogger logger = loggers.CreateLogger("tlsgw.ca.grpc");
+        CaTlsMiddleware? tls = null;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, listen => tls = IstioCaHosting.UseCaTls(listen, serving, logger)));
         WebApplication app = builder.Build();
         IstioCaHosting.Map(app);
         try
@@ -59,12 +64,13 @@ internal sealed class CaGrpcServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            tls?.Dispose();
             throw;
         }
 
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new CaGrpcServer(app, new IPEndPoint(address.Address, new Uri(bound).Port), serving);
-        server._renewal = server.RenewLoopAsync(loggers.CreateLogger("tlsgw.ca.grpc"));
+        var server = new CaGrpcServer(app, tls!, new IPEndPoint(address.Address, new Uri(bound).Port), serving);
+        server._renewal = server.RenewLoopAsync(logger);
         return server;
     }
 
@@ -86,6 +92,7 @@ internal sealed class CaGrpcServer : IAsyncDisposable
         await _renewal;
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _tls.Dispose();
         _stop.Dispose();
     }
 }

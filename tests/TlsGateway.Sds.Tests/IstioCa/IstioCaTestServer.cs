@@ -15,46 +15,62 @@ namespace TlsGateway.Sds.Tests.IstioCa;
 
 /// <summary>
 /// A real CA (SQLite in a temp directory) behind <see cref="IstioCaService"/> on real Kestrel
-/// (HTTP/2 over TLS on a loopback port chosen by the OS), with helpers that make what a caller
-/// brings: bootstrap tokens and client certificate files.
+/// (HTTP/2 over OpenSSL TLS on a loopback port chosen by the OS), with helpers that make what a
+/// caller brings: bootstrap tokens and client certificate files.
 /// </summary>
 public sealed class IstioCaTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private IstioCaTestServer(TestCa ca, WebApplication app, Uri address, string bundlePath)
+    private IstioCaTestServer(TestCa ca, WebApplication app, CaServingCertificate serving, CaTlsMiddleware tls, Uri address, string bundlePath)
     {
         Ca = ca;
         _app = app;
+        Serving = serving;
+        Tls = tls;
         Address = address;
         BundlePath = bundlePath;
     }
 
     public TestCa Ca { get; }
 
+    /// <summary>The serving certificate; its own clock (<see cref="ServingTime"/>) decides when it is due for renewal.</summary>
+    public CaServingCertificate Serving { get; }
+
+    /// <summary>The OpenSSL TLS middleware in front of the service, with its handshake counts.</summary>
+    public CaTlsMiddleware Tls { get; }
+
+    /// <summary>The clock the serving certificate's renewal check reads, apart from the CA's, so a test can make it due without moving the CA.</summary>
+    public ManualTimeProvider ServingTime { get; private init; } = null!;
+
     /// <summary>https://localhost:PORT: the serving certificate names localhost.</summary>
     public Uri Address { get; }
+
+    public int Port => Address.Port;
 
     /// <summary>The CA's trust bundle as a PEM file: what clients trust the server by.</summary>
     public string BundlePath { get; }
 
-    public static async Task<IstioCaTestServer> StartAsync(IstioCaOptions? options = null)
+    public static async Task<IstioCaTestServer> StartAsync(IstioCaOptions? options = null, TimeSpan? handshakeTimeout = null)
     {
         TestCa ca = await TestCa.CreateAsync();
         try
         {
-            CaServingCertificate serving = await CaServingCertificate.IssueAsync(ca.Authority, time: ca.Time);
+            var servingTime = new ManualTimeProvider(ca.Time.GetUtcNow());
+            CaServingCertificate serving = await CaServingCertificate.IssueAsync(ca.Authority, time: servingTime);
             var service = new IstioCaService(ca.Authority, new CaCallerAuthenticator(ca.Authority, ca.Time), options);
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             IstioCaHosting.AddServices(builder.Services, service);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => IstioCaHosting.UseCaTls(listen, serving)));
+            CaTlsMiddleware? tls = null;
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0,
+                listen => tls = IstioCaHosting.UseCaTls(listen, serving, handshakeTimeout: handshakeTimeout)));
             WebApplication app = builder.Build();
             IstioCaHosting.Map(app);
             await app.StartAsync();
             string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             string bundle = ca.Directory.Write("server-bundle.pem", ca.Authority.State.TrustBundlePem);
-            return new IstioCaTestServer(ca, app, new Uri($"https://localhost:{new Uri(bound).Port}"), bundle);
+            return new IstioCaTestServer(ca, app, serving, tls!, new Uri($"https://localhost:{new Uri(bound).Port}"), bundle) { ServingTime = servingTime };
         }
         catch
         {
@@ -87,6 +103,7 @@ public sealed class IstioCaTestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Tls.Dispose();
         await Ca.DisposeAsync();
     }
 }

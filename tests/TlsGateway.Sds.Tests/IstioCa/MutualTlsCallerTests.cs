@@ -3,6 +3,7 @@ using Grpc.Core;
 using TlsGateway.Ca;
 using TlsGateway.Ca.Tests.Infrastructure;
 using TlsGateway.Storage;
+using TlsGateway.Tls;
 
 namespace TlsGateway.Sds.Tests.IstioCa;
 
@@ -42,7 +43,7 @@ public sealed class MutualTlsCallerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_certificate_from_another_CA_for_the_same_identity_is_not_accepted()
+    public async Task A_certificate_from_another_CA_for_the_same_identity_is_refused_by_OpenSSL_during_the_handshake()
     {
         await using TestCa other = await TestCa.CreateAsync();
         using System.Security.Cryptography.ECDsa key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
@@ -51,8 +52,12 @@ public sealed class MutualTlsCallerTests : IAsyncLifetime
         string keyFile = _server.Ca.Directory.Write("foreign-key.pem", key.ExportPkcs8PrivateKeyPem());
         using var client = new IstioCaClient(_server.ClientOptions(credentials: (certificate, keyFile)));
 
-        await Outcomes.RefusedAsync(client.IssueAsync(Workloads.Request(Workloads.Web), CancellationToken.None), StatusCode.Unauthenticated,
-            "does not chain to a root this CA trusts");
+        var refused = await Assert.ThrowsAsync<IdentityIssuerException>(() => client.IssueAsync(Workloads.Request(Workloads.Web), CancellationToken.None));
+
+        Assert.Contains($"TLS with the CA at {_server.Address} failed (UnknownCa)", refused.Message);
+        Assert.False(refused.Retryable);
+        Assert.Equal(1, await RawCaConnection.EventuallyAsync(() => _server.Tls.HandshakeFailures(TlsFailureReason.UnknownCa), 1));
+        Assert.Empty(await _server.Ca.Store.ListCertificatesAsync(new CertificateQuery(SpiffeId: Workloads.Web.ToString())));
     }
 
     [Fact]
