@@ -20,10 +20,16 @@ public static class CaBootstrap
     /// <param name="TokenKey">A pkcs11: URI: the intermediate signs with this token key instead of a generated one.</param>
     /// <param name="CrossSign">Also have the previous generation's root sign the new intermediate.</param>
     /// <param name="KdfIterations">PBKDF2 iterations protecting the key files (tests lower it; operators should not).</param>
+    /// <param name="KeepRoot">Keep the active generation's root and sign only a new intermediate with it (an expiring
+    /// intermediate replaced without a trust-bundle change); RootTtl and CrossSign do not apply.</param>
     public sealed record Options(CaKeyType KeyType, byte[] Passphrase, string? TokenKey = null, TimeSpan? RootTtl = null,
-        TimeSpan? IntermediateTtl = null, bool CrossSign = false, int KdfIterations = NativeSigning.DefaultKdfIterations);
+        TimeSpan? IntermediateTtl = null, bool CrossSign = false, int KdfIterations = NativeSigning.DefaultKdfIterations, bool KeepRoot = false);
 
-    /// <summary>Makes a new root + intermediate, saves it as the active generation and retires the previous active one to Retiring.</summary>
+    /// <summary>
+    /// Makes a new root + intermediate (or, with <see cref="Options.KeepRoot"/>, a new intermediate
+    /// under the active root), saves it as the active generation and retires the previous active
+    /// one to Retiring.
+    /// </summary>
     public static async Task<CaGeneration> CreateGenerationAsync(ICaStore store, CaLayout layout, CaSettings settings, CaKeyAccess access,
         Options options, string actor, TimeProvider time, CancellationToken cancellationToken = default)
     {
@@ -37,14 +43,20 @@ public static class CaBootstrap
         DateTimeOffset now = time.GetUtcNow();
         TimeSpan rootTtl = options.RootTtl ?? DefaultRootTtl;
         TimeSpan intermediateTtl = options.IntermediateTtl ?? rootTtl / 2;
-        if (intermediateTtl > rootTtl)
+        if (intermediateTtl > rootTtl && !options.KeepRoot)
         {
             throw new CaException("the intermediate's lifetime cannot exceed the root's");
         }
 
-        using CaSigner rootKey = new(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
-        WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase, options.KdfIterations);
-        var root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now.AddMinutes(-5), now + rootTtl));
+        CaCertificate root = null!; // set by KeepActiveRoot or below
+        using CaSigner rootKey = options.KeepRoot
+            ? KeepActiveRoot(layout, existing, access, options, directory, now, out root, ref intermediateTtl)
+            : new CaSigner(NativeSigning.Generate(options.KeyType.NativeType, options.KeyType.RsaBits));
+        if (!options.KeepRoot)
+        {
+            WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase, options.KdfIterations);
+            root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now.AddMinutes(-5), now + rootTtl));
+        }
 
         string keyLocation;
         CaSigner intermediateKey;
@@ -71,7 +83,7 @@ public static class CaBootstrap
             X509Name subject = Name(settings, $"Intermediate CA g{id}");
             intermediate = new CaCertificate(CertificateTemplates.Intermediate(rootKey, root, intermediateKey.PublicKeyInfo, subject,
                 now.AddMinutes(-5), now + intermediateTtl));
-            if (options.CrossSign && existing.LastOrDefault(g => g.State == CaGenerationState.Active) is CaGeneration previous)
+            if (options.CrossSign && !options.KeepRoot && existing.LastOrDefault(g => g.State == CaGenerationState.Active) is CaGeneration previous)
             {
                 crossSigned = CrossSign(layout, previous, access, options, intermediateKey, subject, now, intermediateTtl);
             }
@@ -80,8 +92,46 @@ public static class CaBootstrap
         WritePublic(directory, root, [intermediate], crossSigned);
         var generation = new CaGeneration(0, CaGenerationState.Active, root.ToPem(), intermediate.ToPem(), keyLocation, now,
             intermediate.NotAfter, crossSigned);
-        return await SaveAsActiveAsync(store, existing, generation, actor, $"new {options.KeyType} root {root.Fingerprint}", cancellationToken)
-            .ConfigureAwait(false);
+        string detail = options.KeepRoot ? $"new intermediate under the same root {root.Fingerprint}" : $"new {options.KeyType} root {root.Fingerprint}";
+        return await SaveAsActiveAsync(store, existing, generation, actor, detail, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The active generation's root signs the new intermediate: its key is opened from the
+    // generation's directory and copied (still encrypted) beside the new intermediate, so later
+    // rotations find it where they look. The intermediate cannot outlive the root.
+    private static CaSigner KeepActiveRoot(CaLayout layout, IReadOnlyList<CaGeneration> existing, CaKeyAccess access, Options options,
+        string directory, DateTimeOffset now, out CaCertificate root, ref TimeSpan intermediateTtl)
+    {
+        CaGeneration active = existing.LastOrDefault(g => g.State == CaGenerationState.Active)
+            ?? throw new CaException("no active generation whose root could sign a new intermediate (run `tlsgw ca init`)");
+        string rootKeyPath = RootKeyPath(layout, active);
+        if (!File.Exists(rootKeyPath))
+        {
+            throw new CaException($"generation {active.Id}'s root key is not in {rootKeyPath} (an imported intermediate's root stays with its owner: "
+                + "get a new intermediate from that root and import it with `ca init --from-cacerts`)");
+        }
+
+        root = CaCertificate.FromPem(active.RootPem);
+        TimeSpan left = root.NotAfter - now;
+        TimeSpan wanted = options.IntermediateTtl ?? (root.NotAfter - root.NotBefore) / 2;
+        if (left < TimeSpan.FromDays(1))
+        {
+            throw new CaException($"the root expires {root.NotAfter:u}: too soon to sign a new intermediate under it; rotate the root instead");
+        }
+
+        var key = new CaSigner(PrivateKeyLoader.Load(access.SourceFor(rootKeyPath)));
+        AtomicFile.Write(Path.Combine(directory, CaLayout.RootKeyFile), File.ReadAllBytes(rootKeyPath), AtomicFile.PrivateMode);
+        intermediateTtl = wanted < left ? wanted : left;
+        return key;
+    }
+
+    // The root key sits beside the intermediate's key file (a token-key generation keeps its files in gen-N).
+    private static string RootKeyPath(CaLayout layout, CaGeneration generation)
+    {
+        string directory = PrivateKeySource.IsUri(generation.KeyLocation)
+            ? layout.Generation(generation.Id)
+            : Path.GetDirectoryName(generation.KeyLocation)!;
+        return Path.Combine(directory, CaLayout.RootKeyFile);
     }
 
     /// <summary>
@@ -171,12 +221,7 @@ public static class CaBootstrap
     private static string CrossSign(CaLayout layout, CaGeneration previous, CaKeyAccess access, Options options, CaSigner intermediateKey,
         X509Name subject, DateTimeOffset now, TimeSpan intermediateTtl)
     {
-        // The root key sits beside the intermediate's key file (a token-key generation keeps its
-        // files in gen-N).
-        string previousDirectory = PrivateKeySource.IsUri(previous.KeyLocation)
-            ? layout.Generation(previous.Id)
-            : Path.GetDirectoryName(previous.KeyLocation)!;
-        string previousRootKey = Path.Combine(previousDirectory, CaLayout.RootKeyFile);
+        string previousRootKey = RootKeyPath(layout, previous);
         if (!File.Exists(previousRootKey))
         {
             throw new CaException($"cannot cross-sign: generation {previous.Id}'s root key is not in {previousRootKey}");

@@ -19,4 +19,11 @@ public static class AuditKinds
 
     /// <summary>A bootstrap token was presented and refused (unknown, expired or already used).</summary>
     public const string TokenDeny = "token-deny";
+
+    /// <summary>
+    /// The store's contents were copied in from another store (<c>tlsgw ca store copy</c>); the
+    /// events before it are the source's, verbatim. The subject is this store, the detail names
+    /// the source (never with a password) and what was copied.
+    /// </summary>
+    public const string StoreCopy = "store-copy";
 }

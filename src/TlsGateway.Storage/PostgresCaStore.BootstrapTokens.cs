@@ -5,7 +5,7 @@ namespace TlsGateway.Storage;
 /// <summary>Bootstrap tokens on PostgreSQL (see <see cref="ICaStore.ConsumeBootstrapTokenAsync"/>).</summary>
 public sealed partial class PostgresCaStore
 {
-    private const string TokenColumns = "hash, spiffe_id, created_at, expires_at, created_by, used_at, used_by";
+    private const string TokenColumns = PostgresRows.TokenColumns;
 
     public Task CreateBootstrapTokenAsync(BootstrapToken token, AuditEntry audit, CancellationToken cancellationToken = default)
     {
@@ -52,7 +52,7 @@ public sealed partial class PostgresCaStore
                     await using NpgsqlDataReader reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        row = ReadToken(reader);
+                        row = PostgresRows.ReadToken(reader);
                     }
                 }
 
@@ -86,18 +86,9 @@ public sealed partial class PostgresCaStore
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            tokens.Add(ReadToken(reader));
+            tokens.Add(PostgresRows.ReadToken(reader));
         }
 
         return tokens;
     }
-
-    private static BootstrapToken ReadToken(NpgsqlDataReader reader) => new(
-        Hash: reader.GetString(0),
-        SpiffeId: reader.GetString(1),
-        CreatedAt: reader.GetFieldValue<DateTimeOffset>(2),
-        ExpiresAt: reader.GetFieldValue<DateTimeOffset>(3),
-        CreatedBy: reader.GetString(4),
-        UsedAt: reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-        UsedBy: reader.IsDBNull(6) ? null : reader.GetString(6));
 }

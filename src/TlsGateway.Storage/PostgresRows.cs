@@ -11,6 +11,8 @@ internal static class PostgresRows
 
     public const string AuditColumns = SqliteRows.AuditColumns;
 
+    public const string TokenColumns = SqliteRows.TokenColumns;
+
     public static IssuedCertificate ReadCertificate(NpgsqlDataReader reader) => new(
         Serial: reader.GetString(0),
         SpiffeId: reader.GetString(1),
@@ -42,6 +44,15 @@ internal static class PostgresRows
         Detail: reader.GetString(5),
         PreviousHash: reader.GetFieldValue<byte[]>(6),
         Hash: reader.GetFieldValue<byte[]>(7));
+
+    public static BootstrapToken ReadToken(NpgsqlDataReader reader) => new(
+        Hash: reader.GetString(0),
+        SpiffeId: reader.GetString(1),
+        CreatedAt: reader.GetFieldValue<DateTimeOffset>(2),
+        ExpiresAt: reader.GetFieldValue<DateTimeOffset>(3),
+        CreatedBy: reader.GetString(4),
+        UsedAt: reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+        UsedBy: reader.IsDBNull(6) ? null : reader.GetString(6));
 
     private static DateTimeOffset Time(NpgsqlDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
 }

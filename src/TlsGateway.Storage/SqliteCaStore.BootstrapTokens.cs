@@ -5,7 +5,7 @@ namespace TlsGateway.Storage;
 /// <summary>Bootstrap tokens on SQLite (see <see cref="ICaStore.ConsumeBootstrapTokenAsync"/>).</summary>
 public sealed partial class SqliteCaStore
 {
-    private const string TokenColumns = "hash, spiffe_id, created_at, expires_at, created_by, used_at, used_by";
+    private const string TokenColumns = SqliteRows.TokenColumns;
 
     public async Task CreateBootstrapTokenAsync(BootstrapToken token, AuditEntry audit, CancellationToken cancellationToken = default)
     {
@@ -78,7 +78,7 @@ public sealed partial class SqliteCaStore
             using SqliteDataReader reader = command.ExecuteReader();
             while (reader.Read())
             {
-                tokens.Add(ReadToken(reader));
+                tokens.Add(SqliteRows.ReadToken(reader));
             }
 
             return tokens;
@@ -96,7 +96,7 @@ public sealed partial class SqliteCaStore
         command.CommandText = $"SELECT {TokenColumns} FROM bootstrap_tokens WHERE hash = @hash";
         command.Parameters.AddWithValue("@hash", hash);
         using SqliteDataReader reader = command.ExecuteReader();
-        return reader.Read() ? ReadToken(reader) : null;
+        return reader.Read() ? SqliteRows.ReadToken(reader) : null;
     }
 
     /// <summary>Returns false when the row was already spent (the conditional update is the last word on "exactly once").</summary>
@@ -110,13 +110,4 @@ public sealed partial class SqliteCaStore
         command.Parameters.AddWithValue("@hash", hash);
         return command.ExecuteNonQuery() == 1;
     }
-
-    private static BootstrapToken ReadToken(SqliteDataReader reader) => new(
-        Hash: reader.GetString(0),
-        SpiffeId: reader.GetString(1),
-        CreatedAt: StoreTime.FromUnixMilliseconds(reader.GetInt64(2)),
-        ExpiresAt: StoreTime.FromUnixMilliseconds(reader.GetInt64(3)),
-        CreatedBy: reader.GetString(4),
-        UsedAt: reader.IsDBNull(5) ? null : StoreTime.FromUnixMilliseconds(reader.GetInt64(5)),
-        UsedBy: reader.IsDBNull(6) ? null : reader.GetString(6));
 }

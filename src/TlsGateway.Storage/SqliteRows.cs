@@ -11,6 +11,8 @@ internal static class SqliteRows
 
     public const string AuditColumns = "sequence, time, kind, actor, subject, detail, prev_hash, hash";
 
+    public const string TokenColumns = "hash, spiffe_id, created_at, expires_at, created_by, used_at, used_by";
+
     public static IssuedCertificate ReadCertificate(SqliteDataReader reader) => new(
         Serial: reader.GetString(0),
         SpiffeId: reader.GetString(1),
@@ -42,4 +44,13 @@ internal static class SqliteRows
         Detail: reader.GetString(5),
         PreviousHash: (byte[])reader.GetValue(6),
         Hash: (byte[])reader.GetValue(7));
+
+    public static BootstrapToken ReadToken(SqliteDataReader reader) => new(
+        Hash: reader.GetString(0),
+        SpiffeId: reader.GetString(1),
+        CreatedAt: StoreTime.FromUnixMilliseconds(reader.GetInt64(2)),
+        ExpiresAt: StoreTime.FromUnixMilliseconds(reader.GetInt64(3)),
+        CreatedBy: reader.GetString(4),
+        UsedAt: reader.IsDBNull(5) ? null : StoreTime.FromUnixMilliseconds(reader.GetInt64(5)),
+        UsedBy: reader.IsDBNull(6) ? null : reader.GetString(6));
 }

@@ -6,7 +6,7 @@ using TlsGateway.Storage;
 
 namespace TlsGateway.Host.Commands;
 
-/// <summary>`tlsgw ca init|status|rotate-root|bundle|serve|token`: the CA's own life cycle.</summary>
+/// <summary>`tlsgw ca init|status|rotate-root|rotate-intermediate|bundle|serve|token`: the CA's own life cycle.</summary>
 internal static class CaCommand
 {
     public static Command Create()
@@ -14,7 +14,8 @@ internal static class CaCommand
         var options = new CaContext.Options();
         var command = new Command("ca", "Create, inspect and rotate the workload identity CA")
         {
-            Init(options), Status(options), RotateRoot(options), Bundle(options), CaServeCommand.Create(options), CaBenchCommand.Create(options), CaTokenCommand.Create(options),
+            Init(options), Status(options), CaRotateCommands.RotateRoot(options), CaRotateCommands.RotateIntermediate(options), Bundle(options), CaServeCommand.Create(options), CaBenchCommand.Create(options), CaTokenCommand.Create(options),
+            CaStoreCommand.Create(options),
         };
         return command;
     }
@@ -138,47 +139,6 @@ internal static class CaCommand
 
         return "rotating: " + string.Join("; ", retiring.Select(g =>
             $"generation {g.Generation.Id}'s root stays in the bundle until its {g.LiveLeaves} live leaves expire (last at {(g.LastLeafNotAfter is { } t ? TableWriter.Time(t) : "-")})"));
-    }
-
-    private static Command RotateRoot(CaContext.Options options)
-    {
-        var keyType = new Option<string?>("--key-type") { Description = "Key type of the new generation (default: the CA's)" };
-        var key = new Option<string?>("--key") { Description = "pkcs11: URI of a token key for the new intermediate" };
-        var crossSign = new Option<bool>("--cross-sign") { Description = "Also sign the new intermediate with the old root, for verifiers that only know the old root" };
-        var rootTtl = new Option<string>("--root-ttl") { Description = "New root lifetime", DefaultValueFactory = _ => "3650d" };
-        var intermediateTtl = new Option<string?>("--intermediate-ttl") { Description = "New intermediate lifetime (default: half the root's)" };
-        var command = new Command("rotate-root", """
-            Start a root rotation: a new root and intermediate sign from now on; the old root stays in the trust bundle until every leaf it signed has expired.
-            Example: tlsgw ca rotate-root --cross-sign && tlsgw ca status
-            """)
-        {
-            keyType, key, crossSign, rootTtl, intermediateTtl,
-        };
-        options.AddTo(command, json: false);
-        CliErrors.SetAction(command, async (result, cancellationToken) =>
-        {
-            await using CaContext ca = await CaContext.OpenAsync(options, result, cancellationToken);
-            SecretSource source = ca.KeyAccess.Passphrase ?? throw new CaException("no CA passphrase: pass --passphrase file:PATH or env:NAME");
-            byte[] passphrase = source.ReadBytes();
-            try
-            {
-                var rotation = new RootRotation(ca.Authority, ca.Layout);
-                await rotation.AdvanceAsync(cancellationToken);
-                CaKeyType type = CaKeyType.Parse(result.GetValue(keyType) ?? ca.Settings.KeyType);
-                CaGeneration generation = await rotation.RotateAsync(ca.Settings, ca.KeyAccess,
-                    new CaBootstrap.Options(type, passphrase, result.GetValue(key), DurationText.Parse(result.GetValue(rootTtl)!, "--root-ttl"),
-                        result.GetValue(intermediateTtl) is string it ? DurationText.Parse(it, "--intermediate-ttl") : null, result.GetValue(crossSign)),
-                    CaCaller.CurrentOperator, cancellationToken);
-                Console.WriteLine($"generation {generation.Id} is now signing; the trust bundle {ca.Layout.Bundle} holds {ca.Authority.State.TrustedRoots.Count} roots.");
-                Console.WriteLine("Distribute the bundle, let workloads renew, and watch `tlsgw ca status` for the old root's retirement.");
-                return CaContext.ExitCodes.Ok;
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(passphrase);
-            }
-        });
-        return command;
     }
 
     private static Command Bundle(CaContext.Options options)
