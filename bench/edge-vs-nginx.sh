@@ -26,7 +26,8 @@
 #      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
 #      BENCH_SECONDS (default 5) per s_time run;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
-#      temp dir (configs, logs) for a post-mortem.
+#      temp dir (configs, logs) for a post-mortem; BENCH_ADMIN=1 gives each tlsgw an admin port
+#      (so its metrics are collected, as in production) to measure what metrics cost.
 # Prints the tables on stdout and writes them to bench/last-run.md; progress goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -338,6 +339,9 @@ declare -A server_pid tlsgw_log   # server_pid[SIDE,VARIANT]: the process holdin
 declare -A tlsgw_args=(
     [ecdsa]="" [rsa]="" [mtls]="--ca $ca --require-client-cert"
 )
+if [[ "${BENCH_ADMIN:-0}" == 1 ]]; then
+    for variant in "${!tlsgw_args[@]}"; do tlsgw_args[$variant]+=" --admin 127.0.0.1:0"; done
+fi
 start_terminators() {  # nginx (one worker, three listeners) and three tlsgw processes, all on the server core
     local variant pid
     taskset -c "$server_cpu" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf" >>"$ng/stdout.log" 2>&1 &

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Math;
 using TlsGateway.Identity;
@@ -90,6 +91,7 @@ public sealed class CertificateAuthority : IDisposable
     {
         CaState state = State;
         SpiffeId? identity = request.Identity ?? request.Caller.Workload;
+        long startedAt = Stopwatch.GetTimestamp();
         try
         {
             CaGenerationKeys active = state.Active is { Signer: not null } a
@@ -99,10 +101,20 @@ public sealed class CertificateAuthority : IDisposable
             identity = ResolveIdentity(request, csr);
             List<string> dnsNames = ResolveDnsNames(request, csr);
             (DateTimeOffset notBefore, DateTimeOffset notAfter) = Validity(request.Ttl, active.Intermediate);
-            return await SignAndRecordAsync(state, active, csr, identity, dnsNames, notBefore, notAfter, request.Caller, cancellationToken).ConfigureAwait(false);
+            IssuedIdentity issued = await SignAndRecordAsync(state, active, csr, identity, dnsNames, notBefore, notAfter, request.Caller, cancellationToken)
+                .ConfigureAwait(false);
+            CaMetrics.Issued.Add(1);
+            CaMetrics.IssueDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+            return issued;
+        }
+        catch (StoreException)
+        {
+            CaMetrics.StoreError("issue");
+            throw;
         }
         catch (IssuanceDeniedException denied)
         {
+            CaMetrics.Denied.Add(1, new KeyValuePair<string, object?>("reason", CaMetrics.Label(denied.Reason)));
             await _store.AppendAuditAsync(
                 new AuditEntry(AuditKinds.Deny, request.Caller.Name, identity?.ToString() ?? "-", $"{denied.Reason}: {denied.Message}"),
                 cancellationToken).ConfigureAwait(false);
@@ -116,8 +128,10 @@ public sealed class CertificateAuthority : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             BigInteger serial = SerialNumber.New();
+            long signingStarted = Stopwatch.GetTimestamp();
             byte[] der = CertificateTemplates.Leaf(active.Signer!, active.Intermediate, csr.PublicKey, csr.IsRsaKey,
                 identity, dnsNames, serial, notBefore, notAfter);
+            CaMetrics.SigningDuration.Record(Stopwatch.GetElapsedTime(signingStarted).TotalSeconds);
             string serialText = SerialNumber.ToText(serial);
             // The ledger stores the validity as written in the certificate (whole seconds).
             var row = new IssuedCertificate(serialText, identity.ToString(), WholeSeconds(notBefore), WholeSeconds(notAfter),
@@ -238,9 +252,20 @@ public sealed class CertificateAuthority : IDisposable
         CancellationToken cancellationToken = default)
     {
         var audit = new AuditEntry(AuditKinds.Revoke, caller.Name, string.Join(',', serials), $"reason={reason}");
-        IReadOnlyList<string> revoked = await _store.RevokeAsync(serials, reason, _time.GetUtcNow(), audit, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> revoked;
+        try
+        {
+            revoked = await _store.RevokeAsync(serials, reason, _time.GetUtcNow(), audit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreException)
+        {
+            CaMetrics.StoreError("revoke");
+            throw;
+        }
+
         if (revoked.Count > 0)
         {
+            CaMetrics.Revoked.Add(revoked.Count, new KeyValuePair<string, object?>("reason", CaMetrics.Label(reason)));
             Revoked?.Invoke(revoked);
         }
 

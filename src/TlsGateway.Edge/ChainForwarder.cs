@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,8 @@ public sealed class ChainForwarder
     private const int BufferSize = 16 * 1024;
 
     private readonly string _chain;
+    private readonly KeyValuePair<string, object?> _listenerTag;
+    private readonly ILogger? _accessLog;
     private readonly UpstreamCluster _cluster;
     private readonly TimeSpan _idleTimeout;
     private readonly IdleSweeper _sweeper;
@@ -30,9 +33,13 @@ public sealed class ChainForwarder
     private long _noUpstream;
     private long _upstreamTlsFailures;
 
-    public ChainForwarder(string chain, UpstreamCluster cluster, TimeSpan idleTimeout, IdleSweeper sweeper, UpstreamTls? tls, ILogger logger)
+    /// <param name="accessLog">Where each forwarded connection's one line goes when it ends; null for none.</param>
+    public ChainForwarder(string listener, string chain, UpstreamCluster cluster, TimeSpan idleTimeout, IdleSweeper sweeper, UpstreamTls? tls,
+        ILogger logger, ILogger? accessLog = null)
     {
         _chain = chain;
+        _listenerTag = new KeyValuePair<string, object?>("listener", listener);
+        _accessLog = accessLog;
         _cluster = cluster;
         _idleTimeout = idleTimeout;
         _sweeper = sweeper;
@@ -57,6 +64,7 @@ public sealed class ChainForwarder
         if (connected is null)
         {
             Interlocked.Increment(ref _noUpstream);
+            EdgeMetrics.NoUpstream.Add(1, new KeyValuePair<string, object?>("chain", _chain));
             EdgeLog.NoUpstream(_logger, _chain, session.Socket.RemoteEndPoint);
             await session.ShutdownAsync(cancellationToken).ConfigureAwait(false);
             return;
@@ -64,6 +72,9 @@ public sealed class ChainForwarder
 
         (Socket socket, UpstreamEndpoint endpoint) = connected.Value;
         endpoint.Acquire();
+        long startedAt = Stopwatch.GetTimestamp();
+        long received = 0;
+        long sent = 0;
         using IdleTracker idle = _sweeper.Track(_idleTimeout, cancellationToken);
         StreamLink? upstream = null;
         try
@@ -83,9 +94,10 @@ public sealed class ChainForwarder
             }
 
             var client = new TlsLink(session);
-            Task toUpstream = PumpAsync(client, upstream, idle);
-            Task toClient = PumpAsync(upstream, client, idle);
+            Task<long> toUpstream = PumpAsync(client, upstream, idle, EdgeMetrics.ReceivedBytes, _listenerTag);
+            Task<long> toClient = PumpAsync(upstream, client, idle, EdgeMetrics.SentBytes, _listenerTag);
             await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
+            (received, sent) = (toUpstream.Result, toClient.Result);
             if (idle.Expired)
             {
                 EdgeLog.IdleClosed(_logger, session.Socket.RemoteEndPoint, _idleTimeout.TotalSeconds);
@@ -93,6 +105,11 @@ public sealed class ChainForwarder
         }
         finally
         {
+            if (_accessLog is not null)
+            {
+                LogAccess(session, endpoint, received, sent, Stopwatch.GetElapsedTime(startedAt), idle.Expired);
+            }
+
             endpoint.Release();
             if (upstream is not null)
             {
@@ -120,17 +137,31 @@ public sealed class ChainForwarder
         catch (TlsException e)
         {
             Interlocked.Increment(ref _upstreamTlsFailures);
+            EdgeMetrics.UpstreamTlsFailures.Add(1, new KeyValuePair<string, object?>("chain", _chain),
+                new KeyValuePair<string, object?>("reason", EdgeMetrics.ReasonLabel(e.Failure.Reason)));
             EdgeLog.UpstreamTlsFailed(_logger, endpoint.Address, _chain, e.Failure.Reason, e.Failure.Detail);
             await session.DisposeAsync().ConfigureAwait(false);
             return null;
         }
     }
 
-    // Copies one direction until its source ends (passing the FIN on) or anything fails (closing both).
-    private static async Task PumpAsync(StreamLink from, StreamLink to, IdleTracker idle)
+    private void LogAccess(TlsSession session, UpstreamEndpoint endpoint, long received, long sent, TimeSpan duration, bool idleExpired)
+    {
+        Interop.HandshakeFacts facts = session.Connection.Facts!;
+        EdgeLog.Access(_accessLog!, session.Socket.RemoteEndPoint, (string)_listenerTag.Value!, _chain, facts.ServerName ?? "-",
+            facts.ApplicationProtocol ?? "-", TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.SessionReused,
+            session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject ?? "-", endpoint.Address, received, sent,
+            (long)duration.TotalMilliseconds, idleExpired ? "idle_timeout" : "closed");
+    }
+
+    // Copies one direction until its source ends (passing the FIN on) or anything fails (closing
+    // both); returns the bytes copied, which are also added to the counter as they pass.
+    private static async Task<long> PumpAsync(StreamLink from, StreamLink to, IdleTracker idle, System.Diagnostics.Metrics.Counter<long> bytes,
+        KeyValuePair<string, object?> listener)
     {
         byte[]? buffer = null;
         bool busy = false;
+        long total = 0;
         try
         {
             while (true)
@@ -148,10 +179,12 @@ public sealed class ChainForwarder
                 if (n == 0)
                 {
                     await to.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
-                    return;
+                    return total;
                 }
 
                 await to.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                total += n;
+                bytes.Add(n, listener);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = null;
             }
@@ -161,6 +194,7 @@ public sealed class ChainForwarder
             // One side went away, broke the protocol or went idle: end the other side too.
             from.Abort();
             to.Abort();
+            return total;
         }
         finally
         {

@@ -9,8 +9,9 @@ internal static partial class EdgeLog
     [LoggerMessage(1000, LogLevel.Information, "Listening for TLS on {Endpoint}")]
     public static partial void Listening(ILogger logger, System.Net.EndPoint endpoint);
 
-    [LoggerMessage(1001, LogLevel.Debug, "TLS handshake from {Remote} failed: {Reason}: {Detail}")]
-    public static partial void HandshakeFailed(ILogger logger, System.Net.EndPoint? remote, TlsFailureReason reason, string detail);
+    // One line per failed handshake (LogBudget caps the rate; Suppressed counts the lines it dropped before this one).
+    [LoggerMessage(1001, LogLevel.Information, "TLS handshake from {Remote} on listener '{Listener}' failed: {Reason}: {Detail} (suppressed before this: {Suppressed})")]
+    public static partial void HandshakeFailed(ILogger logger, System.Net.EndPoint? remote, string listener, string reason, string detail, long suppressed);
 
     [LoggerMessage(1002, LogLevel.Debug, "TLS handshake from {Remote} done: {Version} {Cipher} sni={ServerName} alpn={Alpn} resumed={Resumed} peer={Peer}")]
     public static partial void HandshakeDone(ILogger logger, System.Net.EndPoint? remote, string version, string cipher, string? serverName, string? alpn, bool resumed, string? peer);
@@ -50,6 +51,11 @@ internal static partial class EdgeLog
 
     [LoggerMessage(1015, LogLevel.Error, "Unexpected failure on the connection from {Remote}; it was closed")]
     public static partial void ConnectionCrashed(ILogger logger, System.Net.EndPoint? remote, Exception exception);
+
+    // The access log (category tlsgw.access, off unless a listener sets access_log): one line per forwarded connection.
+    [LoggerMessage(1016, LogLevel.Information, "{Remote} listener={Listener} chain={Chain} sni={ServerName} alpn={Alpn} {Version} {Cipher} resumed={Resumed} peer={Peer} upstream={Upstream} in={Received} out={Sent} ms={Milliseconds} end={End}")]
+    public static partial void Access(ILogger logger, System.Net.EndPoint? remote, string listener, string chain, string serverName, string alpn,
+        string version, string cipher, bool resumed, string peer, System.Net.EndPoint upstream, long received, long sent, long milliseconds, string end);
 
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);

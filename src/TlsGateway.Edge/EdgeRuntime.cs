@@ -19,6 +19,9 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
     // One client for every OCSP responder: connection reuse, no socket exhaustion.
     private static readonly HttpClient s_http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
+    /// <summary>The logger category of the access log, so operators can route or filter it.</summary>
+    public const string AccessLogCategory = "tlsgw.access";
+
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly Dictionary<string, RunningListener> _listeners = new(StringComparer.Ordinal);
@@ -145,7 +148,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
             (staged.Binding, staged.Stapler) = BuildBinding(listener, ring, idle);
             if (existing is null)
             {
-                staged.NewListener = new TlsListener(new ListenerOptions(listener.Address), staged.Binding, _loggers.CreateLogger<TlsListener>());
+                staged.NewListener = new TlsListener(new ListenerOptions(listener.Address, listener.Name), staged.Binding, _loggers.CreateLogger<TlsListener>());
                 staged.NewListener.Start();
                 idle.Start();
             }
@@ -185,6 +188,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         var entries = new List<ServerNameEntry>();
         var pairs = new List<CertificateKeyPair>();
         var stapled = new List<OcspTarget>();
+        var served = new List<ServedCertificate>();
         bool built = false;
         var chains = new Dictionary<string, ChainForwarder>(StringComparer.Ordinal);
         try
@@ -199,6 +203,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                     {
                         CertificateKeyPair pair = LoadCertificate(certificate);
                         certificates.Add(pair);
+                        served.Add(new ServedCertificate(listener.Name, chain.Name, pair.Leaf.Subject, pair.Leaf.SerialNumber, pair.NotAfter));
                         if (certificate.Ocsp is { } ocsp)
                         {
                             // The stapler keeps this very pair: OpenSSL matches staples by certificate object.
@@ -229,7 +234,8 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
 
                 var cluster = new UpstreamCluster(chain.Name, chain.Upstream, _loggers.CreateLogger<UpstreamCluster>());
-                chains[chain.Name] = new ChainForwarder(chain.Name, cluster, listener.Limits.IdleTimeout, sweeper, upstreamTls, _loggers.CreateLogger<ChainForwarder>());
+                chains[chain.Name] = new ChainForwarder(listener.Name, chain.Name, cluster, listener.Limits.IdleTimeout, sweeper, upstreamTls,
+                    _loggers.CreateLogger<ChainForwarder>(), listener.AccessLog ? _loggers.CreateLogger(AccessLogCategory) : null);
             }
 
             string? defaultChain = listener.FilterChains.FirstOrDefault(c => c.ServerNames.Count == 0)?.Name;
@@ -256,7 +262,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
             }
 
-            return (new ListenerBinding(context, Handler, listener.Limits, Release), stapler);
+            return (new ListenerBinding(context, Handler, listener.Limits, Release, served), stapler);
         }
         finally
         {
@@ -358,6 +364,18 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         }
 
         await Task.WhenAll(all.Select(l => l.Listener.StopAsync(drainTimeout))).ConfigureAwait(false);
+    }
+
+    /// <summary>Every certificate the listeners serve to new connections now.</summary>
+    public IReadOnlyList<ServedCertificate> ServedCertificates
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _listeners.Values.SelectMany(l => l.Listener.Binding.Certificates).ToList();
+            }
+        }
     }
 
     public int ActiveConnections

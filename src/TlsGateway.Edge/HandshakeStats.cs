@@ -1,18 +1,30 @@
+using System.Diagnostics;
+using TlsGateway.Interop;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
 
 /// <summary>
-/// Handshake outcomes of a listener: one counter per failure reason, as Envoy's TLS stats do.
-/// Lock-free; read by metrics and tests.
+/// Handshake and connection outcomes of one listener: one counter per failure reason, as
+/// Envoy's TLS stats do. Each event is kept as a lock-free total (read by tests and logs) and
+/// added to <see cref="EdgeMetrics"/> with the listener's name, for /metrics.
 /// </summary>
 public sealed class HandshakeStats
 {
+    // The only engine today; the ShangMi engine (RFC 8998) will report "shangmi".
+    private const string Engine = "openssl";
+
     private readonly long[] _failures = new long[Enum.GetValues<TlsFailureReason>().Length];
+    private readonly KeyValuePair<string, object?> _listener;
     private long _completed;
     private long _resumed;
     private long _rejectedAtAccept;
     private long _rateLimited;
+
+    public HandshakeStats(string listener = "")
+    {
+        _listener = new KeyValuePair<string, object?>("listener", listener);
+    }
 
     public long Completed => Interlocked.Read(ref _completed);
 
@@ -40,18 +52,60 @@ public sealed class HandshakeStats
         }
     }
 
-    internal void RecordCompleted(bool resumed)
+    internal void RecordAccepted()
+    {
+        EdgeMetrics.Connections.Add(1, _listener);
+        EdgeMetrics.ActiveConnections.Add(1, _listener);
+    }
+
+    internal void RecordClosed() => EdgeMetrics.ActiveConnections.Add(-1, _listener);
+
+    internal void RecordCompleted(HandshakeFacts facts, long startedAt)
     {
         Interlocked.Increment(ref _completed);
-        if (resumed)
+        if (facts.SessionReused)
         {
             Interlocked.Increment(ref _resumed);
         }
+
+        var tags = new TagList
+        {
+            _listener,
+            { "engine", Engine },
+            { "version", TlsVersionNames.ToDisplay(facts.Version) },
+            { "cipher", facts.CipherName },
+            { "resumed", facts.SessionReused ? "true" : "false" },
+            { "result", "ok" },
+        };
+        EdgeMetrics.Handshakes.Add(1, tags);
+        EdgeMetrics.HandshakeDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _listener, new KeyValuePair<string, object?>("result", "ok"));
     }
 
-    internal void RecordFailed(TlsFailureReason reason) => Interlocked.Increment(ref _failures[(int)reason]);
+    internal void RecordFailed(TlsFailureReason reason, long startedAt)
+    {
+        Interlocked.Increment(ref _failures[(int)reason]);
+        var tags = new TagList
+        {
+            _listener,
+            { "engine", Engine },
+            { "version", "" },
+            { "cipher", "" },
+            { "resumed", "false" },
+            { "result", EdgeMetrics.ReasonLabel(reason) },
+        };
+        EdgeMetrics.Handshakes.Add(1, tags);
+        EdgeMetrics.HandshakeDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _listener, new KeyValuePair<string, object?>("result", "failed"));
+    }
 
-    internal void RecordRejectedAtAccept() => Interlocked.Increment(ref _rejectedAtAccept);
+    internal void RecordRejectedAtAccept()
+    {
+        Interlocked.Increment(ref _rejectedAtAccept);
+        EdgeMetrics.Rejected.Add(1, _listener, new KeyValuePair<string, object?>("reason", "connection_limit"));
+    }
 
-    internal void RecordRateLimited() => Interlocked.Increment(ref _rateLimited);
+    internal void RecordRateLimited()
+    {
+        Interlocked.Increment(ref _rateLimited);
+        EdgeMetrics.Rejected.Add(1, _listener, new KeyValuePair<string, object?>("reason", "handshake_rate"));
+    }
 }

@@ -12,7 +12,7 @@ namespace TlsGateway.Edge;
 /// (TLS contexts, upstream client contexts) — never while a handshake could still use them.
 /// </summary>
 public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, LimitsConfig limits,
-    Action? onRetired = null)
+    Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null)
 {
     private int _active;
     private int _retired;
@@ -24,8 +24,11 @@ public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, C
 
     public LimitsConfig Limits { get; } = limits;
 
+    /// <summary>What the context serves (empty when the caller did not say).</summary>
+    public IReadOnlyList<ServedCertificate> Certificates { get; } = certificates ?? [];
+
     /// <summary>The same handler and limits over another TLS snapshot (the previous one's release is not carried over).</summary>
-    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits);
+    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits, certificates: Certificates);
 
     // Called by the listener under its binding lock, so a retire cannot slip between read and enter.
     internal void Enter() => Interlocked.Increment(ref _active);

@@ -38,6 +38,7 @@ public sealed class OcspStapler : IAsyncDisposable
         _http = http;
         _logger = logger;
         _missing = targets.Count;
+        EdgeMetrics.OcspUnstapled.Add(targets.Count);
     }
 
     /// <summary>Valid responses installed so far.</summary>
@@ -85,6 +86,7 @@ public sealed class OcspStapler : IAsyncDisposable
                 if (wasMissing)
                 {
                     Interlocked.Decrement(ref _missing);
+                    EdgeMetrics.OcspUnstapled.Add(-1);
                 }
 
                 validUntil = good.NextUpdate > 0 ? good.NextUpdate : now + 3600;
@@ -95,6 +97,7 @@ public sealed class OcspStapler : IAsyncDisposable
             else
             {
                 Interlocked.Increment(ref _failures);
+                EdgeMetrics.OcspFailures.Add(1, new KeyValuePair<string, object?>("chain", target.Entry));
                 problem ??= $"the responder says the certificate is {info?.Status.ToString().ToLowerInvariant()}";
                 if (validUntil > 0 && validUntil <= now)
                 {
@@ -102,6 +105,7 @@ public sealed class OcspStapler : IAsyncDisposable
                     TrySetStaple(target, null);
                     validUntil = 0;
                     Interlocked.Increment(ref _missing);
+                    EdgeMetrics.OcspUnstapled.Add(1);
                 }
 
                 EdgeLog.OcspUnavailable(_logger, target.Description, problem, validUntil > 0);
@@ -216,6 +220,8 @@ public sealed class OcspStapler : IAsyncDisposable
         _stopping.Cancel();
         await Task.WhenAll(_loops).ConfigureAwait(false);
         _stopping.Dispose();
+        // This stapler's certificates are no longer served: take its gap off the gauge.
+        EdgeMetrics.OcspUnstapled.Add(-Interlocked.Exchange(ref _missing, 0));
         foreach (OcspTarget target in _targets)
         {
             target.Certificate.Dispose();

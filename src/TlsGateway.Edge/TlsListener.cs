@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,11 @@ namespace TlsGateway.Edge;
 /// </summary>
 public sealed class TlsListener : IAsyncDisposable
 {
+    // A flood of failing handshakes (a scanner, a misconfigured fleet) must not fill the disk.
+    private const int FailureLinesPerSecond = 20;
+
     private readonly ListenerOptions _options;
+    private readonly LogBudget _failureLog;
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,9 +40,11 @@ public sealed class TlsListener : IAsyncDisposable
         _rateLimiter = new HandshakeRateLimiter(binding.Limits.MaxHandshakesPerSecond);
         _logger = logger;
         _socket = new Socket(options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Stats = new HandshakeStats(options.Name);
+        _failureLog = new LogBudget(FailureLinesPerSecond);
     }
 
-    public HandshakeStats Stats { get; } = new();
+    public HandshakeStats Stats { get; }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
@@ -145,6 +152,7 @@ public sealed class TlsListener : IAsyncDisposable
             }
 
             client.NoDelay = true;
+            Stats.RecordAccepted();
             Task connection = HandleAsync(client, binding);
             lock (_connections)
             {
@@ -166,6 +174,7 @@ public sealed class TlsListener : IAsyncDisposable
     // client, as in nginx's event loop. A hop here woke a second thread per connection.
     private async Task HandleAsync(Socket client, ListenerBinding binding)
     {
+        long startedAt = Stopwatch.GetTimestamp();
         EndPoint? remote = client.RemoteEndPoint;
         TlsSession? session = null;
         try
@@ -177,13 +186,17 @@ public sealed class TlsListener : IAsyncDisposable
             }
             catch (TlsException e)
             {
-                Stats.RecordFailed(e.Failure.Reason);
-                EdgeLog.HandshakeFailed(_logger, remote, e.Failure.Reason, e.Failure.Detail);
+                Stats.RecordFailed(e.Failure.Reason, startedAt);
+                if (_failureLog.TryTake(out long suppressed))
+                {
+                    EdgeLog.HandshakeFailed(_logger, remote, _options.Name, EdgeMetrics.ReasonLabel(e.Failure.Reason), e.Failure.Detail, suppressed);
+                }
+
                 return;
             }
 
             Interop.HandshakeFacts facts = session.Connection.Facts!;
-            Stats.RecordCompleted(facts.SessionReused);
+            Stats.RecordCompleted(facts, startedAt);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 EdgeLog.HandshakeDone(_logger, remote, TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.ServerName,
@@ -216,6 +229,7 @@ public sealed class TlsListener : IAsyncDisposable
             }
 
             Interlocked.Decrement(ref _active);
+            Stats.RecordClosed();
             binding.Exit();
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -54,8 +55,11 @@ public sealed class UpstreamCluster
             {
                 socket.Dispose();
                 EdgeLog.UpstreamConnectFailed(_logger, endpoint.Address, e is OperationCanceledException ? "connect timed out" : e.Message);
+                var tags = new TagList { { "chain", _chain }, { "endpoint", endpoint.Label } };
+                EdgeMetrics.UpstreamConnectFailures.Add(1, tags);
                 if (endpoint.RecordFailure(_config.EjectAfterFailures, _config.EjectFor))
                 {
+                    EdgeMetrics.UpstreamEjections.Add(1, tags);
                     EdgeLog.EndpointEjected(_logger, endpoint.Address, _chain, _config.EjectAfterFailures, _config.EjectFor.TotalSeconds);
                 }
             }

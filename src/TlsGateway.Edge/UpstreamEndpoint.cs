@@ -14,9 +14,13 @@ public sealed class UpstreamEndpoint
     public UpstreamEndpoint(EndPoint address)
     {
         Address = address;
+        Label = address.ToString() ?? "";
     }
 
     public EndPoint Address { get; }
+
+    /// <summary>The address as a metrics label ("10.0.0.5:8080").</summary>
+    public string Label { get; }
 
     public int Active => Volatile.Read(ref _active);
 

@@ -39,6 +39,9 @@ public sealed class SecretCatalog : IAsyncDisposable
 
     public SdsStats Stats => _stats;
 
+    /// <summary>The shared session-ticket keys this agent serves, if it serves any.</summary>
+    public SessionTicketKeys? TicketKeys => _ticketKeys;
+
     /// <summary>The identities kept fresh so far (default per caller identity, and named ones once asked for).</summary>
     public IEnumerable<ManagedIdentity> Identities => _identities.Values.Where(l => l.IsValueCreated).Select(l => l.Value);
 

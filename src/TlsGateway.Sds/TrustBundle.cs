@@ -15,6 +15,9 @@ public sealed class TrustBundle
 {
     public SecretCell Cell { get; } = new(SecretNames.RootCa);
 
+    /// <summary>The roots served now (DER), for the admin API's certificate list.</summary>
+    public IReadOnlyList<byte[]> Roots { get; private set; } = [];
+
     /// <summary>Publishes the roots if they differ from what is served. Returns whether they did.</summary>
     public bool Update(IReadOnlyList<byte[]> roots)
     {
@@ -35,6 +38,7 @@ public sealed class TrustBundle
             Name = SecretNames.RootCa,
             ValidationContext = new CertificateValidationContext { TrustedCa = new DataSource { InlineBytes = ByteString.CopyFromUtf8(pem) } },
         };
+        Roots = roots.ToArray();
         Cell.Publish(new SecretResource(secret, version));
         return true;
     }

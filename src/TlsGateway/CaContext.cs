@@ -90,20 +90,25 @@ internal sealed class CaContext : IAsyncDisposable
 
     /// <summary>Opens an initialised CA from command-line options: settings, store and signing keys.</summary>
     /// <param name="openKeys">False for commands that sign nothing (list, inspect, status, bundle, revoke): no key is unlocked, no passphrase needed.</param>
-    public static Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken, bool openKeys = true)
+    /// <param name="policy">What the CA grants (default: <see cref="IssuancePolicy.Default"/>).</param>
+    public static Task<CaContext> OpenAsync(Options options, ParseResult result, CancellationToken cancellationToken, bool openKeys = true,
+        IssuancePolicy? policy = null)
     {
         CaLayout layout = options.Layout(result);
-        return OpenAsync(layout, result.GetValue(options.Store), options.KeyAccess(result, options.PassphraseSource(result, layout)), cancellationToken, openKeys);
+        return OpenAsync(layout, result.GetValue(options.Store), options.KeyAccess(result, options.PassphraseSource(result, layout)), cancellationToken, openKeys,
+            policy);
     }
 
     /// <summary>Opens an initialised CA in <paramref name="layout"/>; the store is the given one, else the one chosen at init, else DIR/tlsgw.db.</summary>
-    public static async Task<CaContext> OpenAsync(CaLayout layout, string? store, CaKeyAccess access, CancellationToken cancellationToken, bool openKeys = true)
+    public static async Task<CaContext> OpenAsync(CaLayout layout, string? store, CaKeyAccess access, CancellationToken cancellationToken, bool openKeys = true,
+        IssuancePolicy? policy = null)
     {
         CaSettings settings = CaSettings.Load(layout);
         ICaStore opened = CaStore.Open(store ?? settings.Store ?? layout.Database);
         try
         {
-            CertificateAuthority authority = await CertificateAuthority.OpenAsync(opened, settings.TrustDomain, access, cancellationToken: cancellationToken, openKeys: openKeys);
+            CertificateAuthority authority = await CertificateAuthority.OpenAsync(opened, settings.TrustDomain, access, policy,
+                cancellationToken: cancellationToken, openKeys: openKeys);
             return new CaContext(layout, settings, opened, access, authority);
         }
         catch

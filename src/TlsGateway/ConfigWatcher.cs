@@ -4,9 +4,16 @@ namespace TlsGateway.Host;
 /// Watches the config file and every file it names (certificates, keys, bundles, ticket keys)
 /// and calls back once per burst of changes: editors and cert tools write in several steps, and
 /// a rename-into-place shows up as create/delete, so changes are debounced and directories watched.
+/// Kubernetes ConfigMap and Secret volumes change differently: each file is a symlink through
+/// "..data", and the kubelet swaps that one symlink (rename of "..data_tmp" over it) without any
+/// event on the file's own name, so a change of "..data" in a watched directory counts as a
+/// change of every file there.
 /// </summary>
 internal sealed class ConfigWatcher : IDisposable
 {
+    // The kubelet's AtomicWriter: DIR/..data -> ..2026_11_24_01_02_03.123, DIR/FILE -> ..data/FILE.
+    private const string KubeletDataLink = "..data";
+
     private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(300);
     private readonly Action _changed;
     private readonly Timer _timer;
@@ -42,7 +49,8 @@ internal sealed class ConfigWatcher : IDisposable
     private void OnEvent(object sender, FileSystemEventArgs e)
     {
         HashSet<string> files = Volatile.Read(ref _files);
-        bool relevant = files.Contains(e.FullPath) || (e is RenamedEventArgs renamed && files.Contains(renamed.OldFullPath));
+        bool relevant = files.Contains(e.FullPath) || (e is RenamedEventArgs renamed && files.Contains(renamed.OldFullPath))
+            || e.Name == KubeletDataLink;
         if (relevant)
         {
             _timer.Change(s_debounce, Timeout.InfiniteTimeSpan);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge;
 using TlsGateway.Edge.Config;
+using TlsGateway.Host.Admin;
 
 namespace TlsGateway.Host;
 
@@ -16,30 +17,39 @@ internal static class EdgeHost
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(EdgeConfig config, ILoggerFactory loggers, Func<EdgeConfig>? reload = null,
-        Func<EdgeConfig, IEnumerable<string>>? watchedFiles = null)
+        Func<EdgeConfig, IEnumerable<string>>? watchedFiles = null, AdminApi? admin = null)
     {
+        EdgeConfig current = config;
         ILogger logger = loggers.CreateLogger("tlsgw");
         using var shutdown = new ShutdownSignal();
         await using var runtime = new EdgeRuntime(loggers);
         var reloads = new SemaphoreSlim(1, 1);
         ConfigWatcher? watcher = null;
-        void Reload(string why)
+        string Reload(string why)
         {
-            if (reload is null || !reloads.Wait(0))
+            if (reload is null)
             {
-                return;
+                return "this edge has nothing to reload";
+            }
+
+            if (!reloads.Wait(0))
+            {
+                return "a reload is already running";
             }
 
             try
             {
                 EdgeConfig next = reload();
                 runtime.Apply(next);
+                current = next;
                 watcher?.Watch(watchedFiles?.Invoke(next) ?? []);
                 logger.LogInformation("Configuration reloaded ({Why}); new connections use it", why);
+                return "reloaded the config and every certificate, key, bundle and CRL file it names";
             }
             catch (ConfigException e)
             {
                 logger.LogError("Reload ({Why}) refused, still serving the previous configuration: {Message}", why, e.Message);
+                return $"reload refused, still serving the previous configuration: {e.Message}";
             }
             finally
             {
@@ -74,6 +84,16 @@ internal static class EdgeHost
             logger.LogInformation("Edge listener {Name} ready on {Endpoint}", name, listener.LocalEndPoint);
         }
 
+        if (admin is not null)
+        {
+            admin.Certificates.Add(() => runtime.ServedCertificates.Select(c =>
+                new HeldCertificate("edge", $"{c.Listener}/{c.Chain}", c.Subject, c.Serial, c.NotAfter)));
+            admin.Readiness.Add("edge", () => EdgeReadiness(runtime));
+            admin.AddRotation("edge-certificates", _ => Task.FromResult(Reload("admin API")));
+            admin.AddDrain(() => runtime.StopAsync(DrainTimeout));
+            admin.AddConfig("edge", () => current);
+        }
+
         try
         {
             await Task.Delay(Timeout.Infinite, shutdown.Token);
@@ -88,5 +108,20 @@ internal static class EdgeHost
         await runtime.StopAsync(DrainTimeout);
         logger.LogInformation("Stopped");
         return 0;
+    }
+
+    // Ready: listeners bound, and every certificate they serve loaded and within its validity
+    // (a load balancer should not send clients to a certificate they will refuse).
+    private static string? EdgeReadiness(EdgeRuntime runtime)
+    {
+        if (runtime.Listeners.Count == 0)
+        {
+            return "no listener is running";
+        }
+
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        return runtime.ServedCertificates.FirstOrDefault(c => c.NotAfter <= now) is { } expired
+            ? $"listener '{expired.Listener}' chain '{expired.Chain}' serves a certificate that expired {expired.NotAfter:u}"
+            : null;
     }
 }

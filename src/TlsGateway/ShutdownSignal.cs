@@ -4,18 +4,29 @@ namespace TlsGateway.Host;
 
 /// <summary>
 /// SIGTERM and SIGINT become a cancellation token, and the runtime's default "exit now" is
-/// suppressed so the process can drain its connections first.
+/// suppressed so the process can drain its connections first. A process with nothing to reload
+/// passes <c>hangup</c>: SIGHUP then calls it instead of killing the process (the runtime's
+/// default), since operators and systemd's ExecReload send it to every tlsgw alike.
 /// </summary>
 internal sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration _term;
     private readonly PosixSignalRegistration _interrupt;
+    private readonly PosixSignalRegistration? _hangup;
 
-    public ShutdownSignal()
+    public ShutdownSignal(Action? hangup = null)
     {
         _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        if (hangup is not null)
+        {
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                hangup();
+            });
+        }
     }
 
     public CancellationToken Token => _source.Token;
@@ -33,6 +44,7 @@ internal sealed class ShutdownSignal : IDisposable
     {
         _term.Dispose();
         _interrupt.Dispose();
+        _hangup?.Dispose();
         _source.Dispose();
     }
 }

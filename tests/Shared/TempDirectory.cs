@@ -41,6 +41,7 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        TestLogArchive.HarvestSecrets(Path);
         try
         {
             Directory.Delete(Path, recursive: true);

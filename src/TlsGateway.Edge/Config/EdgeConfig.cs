@@ -7,14 +7,18 @@ namespace TlsGateway.Edge.Config;
 /// </summary>
 public sealed record EdgeConfig(IReadOnlyList<ListenerConfig> Listeners);
 
-/// <summary>One TLS listener and the filter chains it chooses between by SNI.</summary>
+/// <summary>
+/// One TLS listener and the filter chains it chooses between by SNI. With <paramref name="AccessLog"/>
+/// every forwarded connection gets one line when it ends (category tlsgw.access).
+/// </summary>
 public sealed record ListenerConfig(
     string Name,
     System.Net.IPEndPoint Address,
     IReadOnlyList<FilterChainConfig> FilterChains,
     LimitsConfig Limits,
     SessionTicketConfig SessionTickets,
-    bool RejectUnknownServerNames);
+    bool RejectUnknownServerNames,
+    bool AccessLog = false);
 
 /// <summary>Per-listener limits. Zero handshakes per second means no rate limit.</summary>
 public sealed record LimitsConfig(int MaxConnections, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout, int MaxHandshakesPerSecond)

@@ -15,7 +15,7 @@ namespace TlsGateway.Edge.Config;
 public static class EdgeConfigReader
 {
     /// <summary>Top-level sections of roles that `serve` cannot run yet; `agent` runs beside the edge.</summary>
-    private static readonly string[] s_unavailableSections = ["ca", "admin", "store"];
+    private static readonly string[] s_unavailableSections = ["ca", "store"];
 
     public static EdgeConfig ReadFile(string path)
     {
@@ -45,14 +45,15 @@ public static class EdgeConfigReader
 
     private static ListenerConfig ReadListener(ConfigNode node)
     {
-        node.AllowKeys("name", "address", "filter_chains", "limits", "session_tickets", "reject_unknown_server_names");
+        node.AllowKeys("name", "address", "filter_chains", "limits", "session_tickets", "reject_unknown_server_names", "access_log");
         var listener = new ListenerConfig(
             node.Required("name").AsString(),
             (IPEndPoint)node.Required("address").AsEndpoint(requireIp: true),
             node.Required("filter_chains").AsList().Select(ReadChain).ToArray(),
             ReadLimits(node.Optional("limits")),
             ReadTickets(node.Optional("session_tickets")),
-            node.Optional("reject_unknown_server_names")?.AsBool() ?? false);
+            node.Optional("reject_unknown_server_names")?.AsBool() ?? false,
+            node.Optional("access_log")?.AsBool() ?? false);
         return listener;
     }
 

@@ -3,6 +3,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
+using TlsGateway.Host.Admin;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Host.Commands;
@@ -31,17 +32,20 @@ internal static class EdgeCommand
         var tlsMax = new Option<string>("--tls-max") { Description = "Highest TLS version: 1.2 or 1.3", DefaultValueFactory = _ => "1.3" };
         var alpn = new Option<string?>("--alpn") { Description = "ALPN protocols to accept, comma-separated in preference order (e.g. h2,http/1.1)" };
         var proxyProtocol = new Option<bool>("--proxy-protocol") { Description = "Send a PROXY v2 header (client address, TLS facts, SPIFFE ID) to the upstream" };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
+        var admin = new Option<string?>("--admin") { Description = AdminOptions.Description + " (default: none)" };
+        var accessLog = new Option<bool>("--access-log") { Description = "Log one line per forwarded connection when it ends (category tlsgw.access)" };
+        var logs = new LogOptions();
 
         var command = new Command("edge", "Terminate TLS on one address and forward plaintext to one upstream")
         {
             listen, cert, key, keyPassphrase, pkcs11Module, pkcs11Pin, upstream, ca, crl, requireClientCert, allowSpiffe, tlsMin, tlsMax, alpn,
-            proxyProtocol, verbose,
+            proxyProtocol, admin, accessLog,
         };
+        logs.AddTo(command);
 
         command.SetAction(async (result, _) =>
         {
-            using ILoggerFactory loggers = Logging.Create(result.GetValue(verbose));
+            using ILoggerFactory loggers = logs.Create(result);
             ILogger logger = loggers.CreateLogger("tlsgw");
             try
             {
@@ -76,17 +80,33 @@ internal static class EdgeCommand
                     new UpstreamConfig([Endpoints.Parse(result.GetValue(upstream)!, "--upstream", requireIp: false)], LoadBalancing.RoundRobin,
                         TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), result.GetValue(proxyProtocol)));
                 var listener = new ListenerConfig("edge", Endpoints.Parse(result.GetValue(listen)!, "--listen"), [chain],
-                    LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false);
+                    LimitsConfig.Default, SessionTicketConfig.Default, RejectUnknownServerNames: false, AccessLog: result.GetValue(accessLog));
                 var config = new EdgeConfig([listener]);
                 EdgeConfigValidator.Validate(config, new SourceMap("(command line)"), "edge");
+                // Without an admin port nothing listens to the meters, and measuring costs nothing.
+                using AdminApi? api = result.GetValue(admin) is null ? null : new AdminApi();
+                await using AdminServer? adminServer = api is null
+                    ? null
+                    : await AdminServer.StartAsync(Endpoints.Parse(result.GetValue(admin)!, "--admin"), api, loggers);
+                if (adminServer is not null)
+                {
+                    logger.LogInformation("Admin port on http://{Address}/ (/metrics, /healthz, /readyz; /admin/* from loopback)", adminServer.Address);
+                }
+
                 // Like serve: a changed certificate, key, bundle or CRL file (or SIGHUP) is picked up
                 // for new connections; established ones keep theirs.
-                return await EdgeHost.RunAsync(config, loggers, reload: () => config, watchedFiles: EdgeConfigFiles.Enumerate);
+                return await EdgeHost.RunAsync(config, loggers, reload: () => config, watchedFiles: EdgeConfigFiles.Enumerate, admin: api);
             }
             catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException or FormatException or ConfigException)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;
+            }
+            catch (IOException e)
+            {
+                // An address that cannot be bound (the listener's or the admin port's).
+                logger.LogError("{Message}", e.Message);
+                return 1;
             }
         });
 

@@ -3,26 +3,31 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Ca;
 using TlsGateway.Edge.Config;
+using TlsGateway.Host.Admin;
 using TlsGateway.Sds;
 
 namespace TlsGateway.Host.Commands;
 
 /// <summary>
 /// `tlsgw serve -c tlsgw.yaml`: runs what the config file describes — the edge, the agent (SDS),
-/// or both. SIGHUP, or a change to the config or any file it names, reloads the edge; a config that fails to load is refused and the running
-/// one keeps serving. docs/config.md documents the file.
+/// or both, and the admin port when the file has an `admin` section. SIGHUP, or a change to the
+/// config or any file it names, reloads the edge; a config that fails to load is refused and the
+/// running one keeps serving. `--check` validates the file and starts nothing. docs/config.md
+/// documents the file.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var config = new Option<string>("--config", "-c") { Description = "The tlsgw.yaml to run", Required = true };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
-        var command = new Command("serve", "Run the roles described by a config file") { config, verbose };
+        var check = new Option<bool>("--check") { Description = "Validate the config and exit without starting anything: 0 if it is valid, 2 with the problem (file, line, key) if not" };
+        var logs = new LogOptions();
+        var command = new Command("serve", "Run the roles described by a config file") { config, check };
+        logs.AddTo(command);
 
         command.SetAction(async (result, _) =>
         {
-            using ILoggerFactory loggers = Logging.Create(result.GetValue(verbose));
+            using ILoggerFactory loggers = logs.Create(result);
             ILogger logger = loggers.CreateLogger("tlsgw");
             string path = Path.GetFullPath(result.GetValue(config)!);
             try
@@ -33,10 +38,31 @@ internal static class ServeCommand
                     throw root.Error("nothing to run: the config has neither an 'edge' nor an 'agent' section");
                 }
 
-                // Both sections are read (and refused if wrong) before anything starts.
+                // Every section is read (and refused if wrong) before anything starts.
                 EdgeConfig? edge = root.Has("edge") ? EdgeConfigReader.ReadFile(path) : null;
                 AgentConfig? agentConfig = root.Has("agent") ? AgentConfigReader.ReadFile(path) : null;
+                AdminConfig? adminConfig = AdminConfig.Read(root);
+                if (result.GetValue(check))
+                {
+                    string roles = string.Join(", ", new[] { edge is null ? null : "edge", agentConfig is null ? null : "agent", adminConfig is null ? null : "admin" }.OfType<string>());
+                    Console.Out.WriteLine($"{path}: OK ({roles})");
+                    return 0;
+                }
+
+                // Without an admin port nothing listens to the meters, and measuring costs nothing.
+                using AdminApi? api = adminConfig is null ? null : new AdminApi();
                 await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers);
+                if (agent is not null && api is not null)
+                {
+                    AdminRoles.AddAgent(api, agent, agentConfig!);
+                }
+
+                await using AdminServer? admin = api is null ? null : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers);
+                if (admin is not null)
+                {
+                    logger.LogInformation("Admin port on http://{Address}/ (/metrics, /healthz, /readyz; /admin/* from loopback)", admin.Address);
+                }
+
                 if (edge is not null)
                 {
                     // Certificates and ticket keys from SDS become files the edge loads and watches.
@@ -45,14 +71,21 @@ internal static class ServeCommand
                     EdgeConfig Load(EdgeConfig read) => EdgeSdsSecrets.Uses(read) ? secrets.Resolve(read) : read;
                     return await EdgeHost.RunAsync(Load(edge), loggers,
                         reload: () => Load(EdgeConfigReader.ReadFile(path)),
-                        watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path));
+                        watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path),
+                        admin: api);
                 }
 
-                using var shutdown = new ShutdownSignal();
+                using var shutdown = new ShutdownSignal(hangup: () =>
+                    logger.LogInformation("SIGHUP: the agent section is read at start; restart the process to change it"));
                 await shutdown.WaitAsync();
                 return 0;
             }
             catch (ConfigException e)
+            {
+                logger.LogError("{Message}", e.Message);
+                return 2;
+            }
+            catch (FormatException e)
             {
                 logger.LogError("{Message}", e.Message);
                 return 2;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using TlsGateway.Ca;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
+using TlsGateway.Host.Admin;
 using TlsGateway.Sds;
 using TlsGateway.Tls;
 
@@ -26,20 +27,22 @@ internal static class UpCommand
         var data = new Option<string>("--data") { Description = "State directory", DefaultValueFactory = _ => "./data" };
         var listen = new Option<string>("--listen") { Description = "Edge listener", DefaultValueFactory = _ => "127.0.0.1:8443" };
         var upstream = new Option<string>("--upstream-listen") { Description = "Demo upstream listener", DefaultValueFactory = _ => "127.0.0.1:8080" };
-        var admin = new Option<string>("--admin") { Description = "Admin HTTP address (CA bundle, CRL, OCSP)", DefaultValueFactory = _ => "127.0.0.1:9901" };
+        var admin = new Option<string>("--admin") { Description = AdminOptions.Description + ", and the CA's bundle, CRL and OCSP", DefaultValueFactory = _ => AdminOptions.DefaultListen };
         var trustDomain = new Option<string>("--trust-domain") { Description = "Trust domain of the CA created on first run", DefaultValueFactory = _ => LocalIdentity.DefaultTrustDomain };
         var sdsSocket = new Option<string?>("--sds-socket") { Description = "SDS Unix socket (default DIR/sds.sock)" };
         var caGrpc = new Option<string>("--ca-grpc") { Description = "Istio CA API (gRPC over TLS) address, or 'off'", DefaultValueFactory = _ => CaGrpcServer.DefaultListen };
         var workloadTtl = new Option<string>("--workload-ttl") { Description = "Lifetime of workload certificates served over SDS", DefaultValueFactory = _ => "24h" };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every handshake (Debug level)" };
+        var logs = new LogOptions();
         var command = new Command("up", "Run the all-in-one local gateway: CA, SDS agent, edge and a demo upstream")
         {
-            data, listen, upstream, admin, caGrpc, trustDomain, sdsSocket, workloadTtl, verbose,
+            data, listen, upstream, admin, caGrpc, trustDomain, sdsSocket, workloadTtl,
         };
+        logs.AddTo(command);
 
         command.SetAction(async (result, _) =>
         {
-            using ILoggerFactory loggers = Logging.Create(result.GetValue(verbose));
+            using ILoggerFactory loggers = logs.Create(result);
+            using var api = new AdminApi();
             ILogger logger = loggers.CreateLogger("tlsgw");
             try
             {
@@ -47,7 +50,10 @@ internal static class UpCommand
                 await using CaContext ca = await LocalIdentity.EnsureCaAsync(layout, result.GetValue(trustDomain)!, CancellationToken.None);
                 await LocalIdentity.EnsureEdgeCertificateAsync(ca, CancellationToken.None);
                 LocalIdentity.EdgeFiles edgeFiles = LocalIdentity.PathsFor(layout);
-                await using CaHttpServer adminServer = await CaHttpServer.StartAsync(ca, Endpoints.Parse(result.GetValue(admin)!, "--admin"), loggers);
+                await using var publisher = new CaPublisher(ca, loggers);
+                await using AdminServer adminServer = await AdminServer.StartAsync(Endpoints.Parse(result.GetValue(admin)!, "--admin"), api, loggers, publisher.Map);
+                publisher.Start();
+                AdminRoles.AddCa(api, ca);
                 string caGrpcListen = result.GetValue(caGrpc)!;
                 await using CaGrpcServer? caApi = caGrpcListen.Equals("off", StringComparison.OrdinalIgnoreCase)
                     ? null
@@ -56,6 +62,11 @@ internal static class UpCommand
                 AgentConfig agentConfig = AgentHost.ForLocalUser(layout.DataDirectory, ca.Settings.TrustDomain, agentOptions,
                     result.GetValue(sdsSocket) ?? Path.Combine(layout.DataDirectory, "sds.sock"));
                 await using AgentHost agent = await AgentHost.StartAsync(agentConfig, new InProcessIssuer(ca.Authority), loggers);
+                AdminRoles.AddAgent(api, agent, agentConfig);
+                if (caApi is not null)
+                {
+                    AdminRoles.AddCaApi(api, caApi);
+                }
 
                 await using var demo = new DemoUpstream();
                 IPEndPoint demoEndpoint = Endpoints.Parse(result.GetValue(upstream)!, "--upstream-listen");
@@ -71,7 +82,8 @@ internal static class UpCommand
                 // Renewal rewrites the edge's files; the edge watches them and reloads.
                 using var stop = new CancellationTokenSource();
                 Task renewal = RenewAsync(ca, logger, stop.Token);
-                logger.LogInformation("CA {TrustDomain}: trust bundle {Bundle}, CRL and OCSP on http://{Admin}/ca/", ca.Settings.TrustDomain, layout.Bundle, adminServer.Address);
+                logger.LogInformation("CA {TrustDomain}: trust bundle {Bundle}, CRL and OCSP on http://{Admin}/ca/; metrics on http://{Admin}/metrics",
+                    ca.Settings.TrustDomain, layout.Bundle, adminServer.Address, adminServer.Address);
                 if (caApi is not null)
                 {
                     logger.LogInformation("Istio CA API on https://{Address} (tokens: tlsgw ca token create --data {Data})", caApi.Address, layout.DataDirectory);
@@ -81,7 +93,7 @@ internal static class UpCommand
                 logger.LogInformation("Try: curl --cacert {Bundle} https://localhost:{Port}/", layout.Bundle, listener.Address.Port);
                 try
                 {
-                    return await EdgeHost.RunAsync(config, loggers, () => config, EdgeConfigFiles.Enumerate);
+                    return await EdgeHost.RunAsync(config, loggers, () => config, EdgeConfigFiles.Enumerate, api);
                 }
                 finally
                 {

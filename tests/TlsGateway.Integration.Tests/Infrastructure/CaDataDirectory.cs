@@ -63,6 +63,7 @@ public sealed partial class CaDataDirectory : IDisposable
 
     public void Dispose()
     {
+        TestLogArchive.HarvestSecrets(Path);
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -56,6 +56,14 @@ public static class ProcessRunner
             await process.WaitForExitAsync();
         }
 
-        return new ProcessResult(process.ExitCode, await stdout, await stderr, timedOut);
+        var result = new ProcessResult(process.ExitCode, await stdout, await stderr, timedOut);
+        if (info.ArgumentList.Count > 0 && info.ArgumentList[0] == RepoPaths.TlsgwDll)
+        {
+            // A CLI command's log is its standard error; its standard output is what it was asked
+            // for, and `ca token create` is asked for a secret.
+            TestLogArchive.SaveLog("tlsgw-cli", result.StandardError);
+        }
+
+        return result;
     }
 }

@@ -81,6 +81,7 @@ public sealed class SoftHsmToken : IDisposable
 
     public void Dispose()
     {
+        TestLogArchive.HarvestSecrets(Directory);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -46,6 +46,7 @@ public sealed class TestPki
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
+            TestLogArchive.HarvestSecrets(directory);
             try
             {
                 System.IO.Directory.Delete(directory, recursive: true);

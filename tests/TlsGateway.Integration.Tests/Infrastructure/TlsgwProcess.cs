@@ -156,6 +156,8 @@ public sealed class TlsgwProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
+        TestLogArchive.SaveLog("tlsgw", Output);
+
         _process.Dispose();
     }
 }

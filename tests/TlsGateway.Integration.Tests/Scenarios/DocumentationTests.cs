@@ -29,7 +29,44 @@ public sealed partial class DocumentationTests
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "clients.crl"), api.ClientAuth.CrlFile);
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "backend.crl"), api.Upstream.Tls?.CrlFile);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
+        Assert.Matches(@"(?m)^admin:.*\n  listen: 127\.0\.0\.1:9901", yaml);
     }
+
+    [Fact]
+    public async Task The_alert_rules_in_docs_metrics_md_pass_promtool()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "metrics.md"));
+        string rules = YamlBlock().Match(doc).Groups[1].Value;
+        Assert.StartsWith("groups:", rules);
+        using var directory = new TempDirectory();
+
+        ProcessResult check = await ProcessRunner.RunAsync("promtool", ["check", "rules", directory.Write("rules.yml", rules)]);
+
+        Assert.True(check.ExitCode == 0, check.Combined);
+        Assert.Contains("SUCCESS: 10 rules found", check.Combined);
+    }
+
+    [Fact]
+    public void Docs_metrics_md_lists_exactly_the_metrics_the_code_defines()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "metrics.md"));
+        var documented = DocumentedMetric().Matches(doc).Select(m => Regex.Replace(m.Groups[1].Value, "_total$", "")).ToHashSet();
+        var defined = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => DefinedMetric().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet();
+
+        Assert.NotEmpty(defined);
+        Assert.Equal(defined.Order(), documented.Order());
+    }
+
+    // A table row's first cell: | `tlsgw_edge_handshakes_total` | counter | …
+    [GeneratedRegex(@"^\| `(tlsgw_[a-z_]+)` \|", RegexOptions.Multiline)]
+    private static partial Regex DocumentedMetric();
+
+    // An instrument's name as created in code: Create…("tlsgw_…"
+    [GeneratedRegex(@"Create\w*(?:<\w+>)?\(\s*""(tlsgw_[a-z_]+)""")]
+    private static partial Regex DefinedMetric();
 
     [Fact]
     public void The_agent_example_in_docs_sds_md_is_a_valid_config()

@@ -35,7 +35,7 @@ public sealed class RevocationCheckTests
         Assert.Contains("upstream:ping", good.Process.StandardOutput);
         Assert.DoesNotContain("upstream:ping", stolen.Process.StandardOutput);
         Assert.Contains("certificate revoked", stolen.Output);
-        await edge.WaitForOutputAsync("failed: CertificateRevoked");
+        await edge.WaitForOutputAsync("failed: certificate_revoked");
         Assert.Equal(0, await edge.StopAsync());
     }
 

@@ -35,6 +35,39 @@ public sealed class ServeReloadTests
     }
 
     [Fact]
+    public async Task A_config_in_a_kubernetes_configmap_volume_reloads_when_the_kubelet_swaps_its_data_link()
+    {
+        await using var first = new PlainEchoUpstream("first");
+        await using var second = new PlainEchoUpstream("second");
+        int port = FreePort.Next();
+        string directory = ServeProcess.NewDirectory();
+        string mount = Path.Combine(directory, "configmap");
+        // The kubelet's layout: tlsgw.yaml -> ..data/tlsgw.yaml, ..data -> a timestamped directory.
+        WriteVersion(mount, "..2026_11_24_01_00_00.1", ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [first.Address])]));
+        File.CreateSymbolicLink(Path.Combine(mount, "..data"), "..2026_11_24_01_00_00.1");
+        File.CreateSymbolicLink(Path.Combine(mount, "tlsgw.yaml"), Path.Combine("..data", "tlsgw.yaml"));
+        await using TlsgwProcess serve = TlsgwProcess.Start(["serve", "-c", Path.Combine(mount, "tlsgw.yaml")]);
+        await serve.WaitForPortAsync(port);
+        Assert.Contains("first:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+
+        // An update, as the kubelet's AtomicWriter does it: new directory, new link, rename over ..data.
+        WriteVersion(mount, "..2026_11_24_01_05_00.2", ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [second.Address])]));
+        File.CreateSymbolicLink(Path.Combine(mount, "..data_tmp"), "..2026_11_24_01_05_00.2");
+        // rename(2) of the link itself over the old one (File.Move would follow it to a directory).
+        ProcessResult swap = await ProcessRunner.RunAsync("mv", ["-T", Path.Combine(mount, "..data_tmp"), Path.Combine(mount, "..data")]);
+        Assert.Equal(0, swap.ExitCode);
+        await serve.WaitForOutputAsync("Configuration reloaded (file changed)");
+
+        Assert.Contains("second:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+    }
+
+    private static void WriteVersion(string mount, string version, string yaml)
+    {
+        Directory.CreateDirectory(Path.Combine(mount, version));
+        File.WriteAllText(Path.Combine(mount, version, "tlsgw.yaml"), yaml);
+    }
+
+    [Fact]
     public async Task A_broken_config_is_refused_at_SIGHUP_and_the_old_one_keeps_serving()
     {
         await using var upstream = new PlainEchoUpstream();

@@ -84,6 +84,29 @@ public sealed class RemoteAgentTests
     }
 
     [Fact]
+    public async Task A_named_certificate_gets_the_dns_names_the_remote_ca_allows_workloads()
+    {
+        using var ca = new CaDataDirectory();
+        await ca.InitAsync();
+        await using TlsgwProcess caServer = await StartCaAsync(ca, "--workload-dns", "*.shop.svc");
+        using var agentDir = new TempDirectory();
+        string config = WriteAgentConfig(agentDir, ca, caServer, await CreateTokenAsync(ca, agentDir), """
+                  resources: [web]
+              certificates:
+                - name: web
+                  identity: spiffe://example.org/ns/shop/sa/web
+                  dns: [web.shop.svc]
+            """);
+
+        await using TlsgwProcess agent = TlsgwProcess.Start(["serve", "-c", config]);
+        using var sds = new SdsUnixClient(await WaitForSocketAsync(agent, agentDir.PathOf("sds.sock")));
+        Dictionary<string, EnvoySecret> secrets = await sds.FetchAsync(Wait, "web");
+        using X509Certificate2 web = X509Certificate2.CreateFromPem(secrets["web"].TlsCertificate.CertificateChain.InlineBytes.ToStringUtf8());
+
+        Assert.Contains("DNS:web.shop.svc", web.Extensions["2.5.29.17"]!.Format(false));
+    }
+
+    [Fact]
     public async Task An_agent_with_no_certificate_and_no_token_refuses_to_start_and_says_what_to_do()
     {
         using var ca = new CaDataDirectory();
@@ -108,10 +131,11 @@ public sealed class RemoteAgentTests
         Assert.Contains("tlsgw ca token create", agent.Output);
     }
 
-    private static async Task<TlsgwProcess> StartCaAsync(CaDataDirectory ca)
+    private static async Task<TlsgwProcess> StartCaAsync(CaDataDirectory ca, params string[] extra)
     {
         int grpc = FreePort.Next();
-        TlsgwProcess server = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{FreePort.Next()}", "--grpc-listen", $"127.0.0.1:{grpc}"]);
+        TlsgwProcess server = TlsgwProcess.Start(["ca", "serve", "--data", ca.Path, "--admin", $"127.0.0.1:{FreePort.Next()}", "--grpc-listen", $"127.0.0.1:{grpc}",
+            .. extra]);
         await server.WaitForPortAsync(grpc);
         await server.WaitForOutputAsync("Istio CA API");
         return server;
@@ -123,7 +147,8 @@ public sealed class RemoteAgentTests
         return agentDir.Write("token", System.Text.Encoding.ASCII.GetBytes(token + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    private static string WriteAgentConfig(TempDirectory agentDir, CaDataDirectory ca, TlsgwProcess caServer, string tokenFile)
+    /// <param name="extra">YAML appended to the policy rule (indented for its keys), e.g. resources and a certificates section.</param>
+    private static string WriteAgentConfig(TempDirectory agentDir, CaDataDirectory ca, TlsgwProcess caServer, string tokenFile, string extra = "")
     {
         int port = int.Parse(System.Text.RegularExpressions.Regex.Match(caServer.Output, @"Istio CA API .* on https://127\.0\.0\.1:(\d+)").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
@@ -139,7 +164,7 @@ public sealed class RemoteAgentTests
               policy:
                 - uid: {WorkloadPolicy.CurrentUid()}
                   identity: {UserIdentity}
-            """);
+            """ + (extra.Length > 0 ? "\n" + extra : ""));
     }
 
     private static async Task<string> WaitForSocketAsync(TlsgwProcess agent, string path)

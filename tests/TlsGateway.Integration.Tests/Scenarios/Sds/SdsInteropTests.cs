@@ -229,6 +229,7 @@ public sealed class SdsInteropTests(SdsInteropTests.Gateway gateway) : IClassFix
             {
                 if (System.IO.Directory.Exists(path))
                 {
+                    TestLogArchive.HarvestSecrets(path);
                     System.IO.Directory.Delete(path, recursive: true);
                 }
             }
