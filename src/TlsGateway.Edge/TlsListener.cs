@@ -9,8 +9,9 @@ namespace TlsGateway.Edge;
 
 /// <summary>
 /// Accepts TCP connections, runs the TLS handshake under a timeout and hands each established
-/// session to a handler. Handshake failures are expected events: counted per reason, logged at
-/// Debug, and the connection closed after OpenSSL's alert has been sent. Connections beyond the
+/// session to a handler. Handshake failures are expected events: counted per reason, logged one
+/// line each (Information, capped per second by <see cref="LogBudget"/> so a flood cannot fill a
+/// disk), and the connection closed after OpenSSL's alert has been sent. Connections beyond the
 /// connection limit or the handshake rate are closed at accept, before any crypto. The
 /// <see cref="ListenerBinding"/> (TLS snapshot, handler, limits) can be replaced at any time; a
 /// connection keeps the one it was accepted under.
