@@ -242,10 +242,11 @@ ca="$pki/ca.pem"; client_cert="$pki/client.pem"; client_key="$pki/client.key"
 variants=(ecdsa rsa mtls)   # the three listeners of each side
 declare -A cert=([ecdsa]="$pki/leaf.pem" [rsa]="$pki/rsa.pem" [mtls]="$pki/leaf.pem")
 declare -A key=([ecdsa]="$pki/leaf.key" [rsa]="$pki/rsa.key" [mtls]="$pki/leaf.key")
-read -r upstream_port nginx_ecdsa nginx_rsa nginx_mtls tlsgw_ecdsa tlsgw_rsa tlsgw_mtls <<<"$(free_ports 7)"
+read -r upstream_port nginx_ecdsa nginx_rsa nginx_mtls tlsgw_ecdsa tlsgw_rsa tlsgw_mtls admin_ecdsa admin_rsa admin_mtls <<<"$(free_ports 10)"
 declare -A port=(
     [nginx,ecdsa]=$nginx_ecdsa [nginx,rsa]=$nginx_rsa [nginx,mtls]=$nginx_mtls
     [tlsgw,ecdsa]=$tlsgw_ecdsa [tlsgw,rsa]=$tlsgw_rsa [tlsgw,mtls]=$tlsgw_mtls
+    [admin,ecdsa]=$admin_ecdsa [admin,rsa]=$admin_rsa [admin,mtls]=$admin_mtls
 )
 
 # --- The shared upstream: plain-HTTP nginx, sendfile, keep-alive, a 256 MiB /big, a 1 MiB /1m
@@ -340,7 +341,7 @@ declare -A tlsgw_args=(
     [ecdsa]="" [rsa]="" [mtls]="--ca $ca --require-client-cert"
 )
 if [[ "${BENCH_ADMIN:-0}" == 1 ]]; then
-    for variant in "${!tlsgw_args[@]}"; do tlsgw_args[$variant]+=" --admin 127.0.0.1:0"; done
+    for variant in "${!tlsgw_args[@]}"; do tlsgw_args[$variant]+=" --admin 127.0.0.1:${port[admin,$variant]}"; done
 fi
 start_terminators() {  # nginx (one worker, three listeners) and three tlsgw processes, all on the server core
     local variant pid
