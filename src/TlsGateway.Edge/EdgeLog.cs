@@ -28,8 +28,8 @@ internal static partial class EdgeLog
     [LoggerMessage(1006, LogLevel.Information, "TLS configuration replaced on {Endpoint}; new connections use it")]
     public static partial void ContextSwapped(ILogger logger, System.Net.EndPoint endpoint);
 
-    [LoggerMessage(1007, LogLevel.Error, "Accept loop on {Endpoint} failed")]
-    public static partial void AcceptFailed(ILogger logger, System.Net.EndPoint endpoint, Exception exception);
+    [LoggerMessage(1007, LogLevel.Error, "Out of file descriptors on {Endpoint}: accepting pauses for {Milliseconds} ms (pauses since the last line: {Suppressed}); raise the limit (ulimit -n, systemd LimitNOFILE=) or lower max_connections")]
+    public static partial void OutOfDescriptors(ILogger logger, System.Net.EndPoint endpoint, int milliseconds, long suppressed);
 
     [LoggerMessage(1008, LogLevel.Debug, "Handshake rate limit reached on {Endpoint}; closed connection from {Remote} before any crypto")]
     public static partial void HandshakeRateLimited(ILogger logger, System.Net.EndPoint endpoint, System.Net.EndPoint? remote);

@@ -37,6 +37,9 @@ public static class EdgeMetrics
     internal static readonly Counter<long> Rejected = s_meter.CreateCounter<long>("tlsgw_edge_connections_rejected",
         description: "Connections closed at accept before any crypto: reason connection_limit or handshake_rate");
 
+    internal static readonly Counter<long> AcceptPauses = s_meter.CreateCounter<long>("tlsgw_edge_accept_pauses",
+        description: "Times accepting paused because the process was out of file descriptors");
+
     internal static readonly Counter<long> ReceivedBytes = s_meter.CreateCounter<long>("tlsgw_edge_received_bytes",
         description: "Plaintext bytes received from clients and forwarded upstream");
 

@@ -103,6 +103,8 @@ public sealed class HandshakeStats
         EdgeMetrics.Rejected.Add(1, _listener, new KeyValuePair<string, object?>("reason", "connection_limit"));
     }
 
+    internal void RecordAcceptPaused() => EdgeMetrics.AcceptPauses.Add(1, _listener);
+
     internal void RecordRateLimited()
     {
         Interlocked.Increment(ref _rateLimited);

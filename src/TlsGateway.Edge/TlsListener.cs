@@ -21,6 +21,10 @@ public sealed class TlsListener : IAsyncDisposable
     // A flood of failing handshakes (a scanner, a misconfigured fleet) must not fill the disk.
     private const int FailureLinesPerSecond = 20;
 
+    // How long accepting pauses when the process is out of file descriptors (nginx: 500 ms).
+    private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(200);
+
+    private readonly LogBudget _descriptorLog = new(1);
     private readonly ListenerOptions _options;
     private readonly LogBudget _failureLog;
     private readonly ILogger _logger;
@@ -120,9 +124,32 @@ public sealed class TlsListener : IAsyncDisposable
             {
                 return;
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.TooManyOpenSockets)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
             {
-                EdgeLog.AcceptFailed(_logger, LocalEndPoint, e);
+                // A client gave up between its SYN and our accept: nothing to do, nothing to report.
+                continue;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                // Out of file descriptors (EMFILE/ENFILE). Accepting again at once fails again at
+                // once: a loop of failures, exceptions and log lines that starved the process until
+                // it died (found holding 9,900 idle connections under a 20,000-descriptor limit).
+                // Pause accepting, as nginx does; the kernel queues new clients meanwhile.
+                Stats.RecordAcceptPaused();
+                if (_descriptorLog.TryTake(out long suppressed))
+                {
+                    EdgeLog.OutOfDescriptors(_logger, LocalEndPoint, (int)AcceptPause.TotalMilliseconds, suppressed);
+                }
+
+                try
+                {
+                    await Task.Delay(AcceptPause, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 

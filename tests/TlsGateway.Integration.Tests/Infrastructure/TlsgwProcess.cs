@@ -54,15 +54,24 @@ public sealed class TlsgwProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static TlsgwProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    /// <param name="fileLimit">A lower open-file limit (ulimit -n) for the process, to test running out of descriptors.</param>
+    public static TlsgwProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int? fileLimit = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileLimit is null ? "dotnet" : "bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (fileLimit is { } limit)
+        {
+            // exec: the process the test signals and kills is tlsgw itself, not a shell around it.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"ulimit -n {limit} && exec dotnet \"$@\"");
+            info.ArgumentList.Add("bash");
+        }
+
         info.ArgumentList.Add(RepoPaths.TlsgwDll);
         foreach (string argument in arguments)
         {
