@@ -83,14 +83,15 @@ stream_module=/usr/lib/nginx/modules/ngx_stream_module.so
 python="$(python3 -c 'import sys; print(sys.executable)')"   # skips a pyenv shim on every call
 
 # Each terminator holds 2 descriptors per idle client connection (client side and upstream)
-# plus its own (~115 for tlsgw): raise the soft limit to the hard one (a container may cap it;
-# here it is 20,000) and hold fewer idle connections if even that is too low.
+# plus its own (~115 for tlsgw, which keeps 256 free and refuses connections beyond that:
+# src/TlsGateway.Edge/DescriptorBudget.cs): raise the soft limit to the hard one (a container
+# may cap it; here it is 20,000) and hold fewer idle connections if even that is too low.
 hard_nofile=$(ulimit -Hn)
 [[ "$hard_nofile" == unlimited ]] && hard_nofile=65536
 nofile=$((hard_nofile < 65536 ? hard_nofile : 65536))
 ulimit -n "$nofile"
-if ((2 * idle_connections + 150 > nofile)); then
-    idle_connections=$(((nofile - 150) / 2))
+if ((2 * idle_connections + 300 > nofile)); then
+    idle_connections=$(((nofile - 300) / 2))
     log "ulimit -n $nofile: holding only $idle_connections idle connections"
 fi
 ((idle_connections >= 100)) || { log "ulimit -n $nofile is too low for the idle-connection test"; exit 1; }

@@ -16,8 +16,8 @@ internal static partial class EdgeLog
     [LoggerMessage(1002, LogLevel.Debug, "TLS handshake from {Remote} done: {Version} {Cipher} sni={ServerName} alpn={Alpn} resumed={Resumed} peer={Peer}")]
     public static partial void HandshakeDone(ILogger logger, System.Net.EndPoint? remote, string version, string cipher, string? serverName, string? alpn, bool resumed, string? peer);
 
-    [LoggerMessage(1003, LogLevel.Warning, "Connection limit {Limit} reached on {Endpoint}; closing new connection from {Remote}")]
-    public static partial void ConnectionLimit(ILogger logger, int limit, System.Net.EndPoint endpoint, System.Net.EndPoint? remote);
+    [LoggerMessage(1003, LogLevel.Warning, "Connection limit {Limit} ({Source}) reached on {Endpoint}; closing new connection from {Remote} (closed since the last line: {Suppressed})")]
+    public static partial void ConnectionLimit(ILogger logger, int limit, string source, System.Net.EndPoint endpoint, System.Net.EndPoint? remote, long suppressed);
 
     [LoggerMessage(1004, LogLevel.Debug, "Connection from {Remote} ended with an error: {Message}")]
     public static partial void ConnectionError(ILogger logger, System.Net.EndPoint? remote, string message);

@@ -24,7 +24,11 @@ public sealed class TlsListener : IAsyncDisposable
     // How long accepting pauses when the process is out of file descriptors (nginx: 500 ms).
     private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(200);
 
+    // Client connections held by every listener of the process (each costs two descriptors).
+    private static int s_processActive;
+
     private readonly LogBudget _descriptorLog = new(1);
+    private readonly LogBudget _limitLog = new(1);
     private readonly ListenerOptions _options;
     private readonly LogBudget _failureLog;
     private readonly ILogger _logger;
@@ -169,11 +173,21 @@ public sealed class TlsListener : IAsyncDisposable
                 continue;
             }
 
-            if (Interlocked.Increment(ref _active) > binding.Limits.MaxConnections)
+            // The listener's max_connections, and the whole process's descriptor budget.
+            bool overListener = Interlocked.Increment(ref _active) > binding.Limits.MaxConnections;
+            bool overProcess = Interlocked.Increment(ref s_processActive) > DescriptorBudget.ConnectionCap;
+            if (overListener || overProcess)
             {
                 Interlocked.Decrement(ref _active);
+                Interlocked.Decrement(ref s_processActive);
                 Stats.RecordRejectedAtAccept();
-                EdgeLog.ConnectionLimit(_logger, binding.Limits.MaxConnections, LocalEndPoint, client.RemoteEndPoint);
+                if (_limitLog.TryTake(out long suppressed))
+                {
+                    int limit = overListener ? binding.Limits.MaxConnections : DescriptorBudget.ConnectionCap;
+                    EdgeLog.ConnectionLimit(_logger, limit, overListener ? "max_connections" : $"the descriptor limit ({DescriptorBudget.SoftLimit})",
+                        LocalEndPoint, client.RemoteEndPoint, suppressed);
+                }
+
                 client.Dispose();
                 binding.Exit();
                 continue;
@@ -257,6 +271,7 @@ public sealed class TlsListener : IAsyncDisposable
             }
 
             Interlocked.Decrement(ref _active);
+            Interlocked.Decrement(ref s_processActive);
             Stats.RecordClosed();
             binding.Exit();
         }

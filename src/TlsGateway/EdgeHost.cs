@@ -84,6 +84,14 @@ internal static class EdgeHost
             logger.LogInformation("Edge listener {Name} ready on {Endpoint}", name, listener.LocalEndPoint);
         }
 
+        long wanted = config.Listeners.Sum(l => (long)l.Limits.MaxConnections);
+        if (DescriptorBudget.SoftLimit is { } descriptors && wanted > DescriptorBudget.ConnectionCap)
+        {
+            logger.LogWarning("The descriptor limit is {Limit}: the edge holds at most {Cap} client connections at once (two descriptors each, "
+                + "{Reserve} kept for the rest), not the {Wanted} max_connections allows; raise it with ulimit -n or systemd's LimitNOFILE=",
+                descriptors, DescriptorBudget.ConnectionCap, DescriptorBudget.Reserve, wanted);
+        }
+
         if (admin is not null)
         {
             admin.Certificates.Add(() => runtime.ServedCertificates.Select(c =>
