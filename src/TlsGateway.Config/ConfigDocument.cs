@@ -40,6 +40,12 @@ public static class ConfigDocument
         {
             throw new ConfigException($"{file}:{e.Start.Line}: not valid YAML: {e.Message}", e);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these on some malformed documents instead of a
+            // YamlException (found by fuzzing, tests/TlsGateway.Edge.Tests/Fuzz): still bad input.
+            throw new ConfigException($"{file}: not valid YAML: {e.Message}", e);
+        }
 
         if (stream.Documents.Count != 1)
         {

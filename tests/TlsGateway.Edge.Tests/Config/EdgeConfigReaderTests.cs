@@ -8,7 +8,7 @@ namespace TlsGateway.Edge.Config.Tests;
 
 public class EdgeConfigReaderTests
 {
-    private const string FullConfig =
+    internal const string FullConfig =
         """
         # Two listeners: a public one with every section written out, an admin one on defaults.
         edge:

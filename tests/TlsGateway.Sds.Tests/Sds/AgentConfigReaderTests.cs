@@ -4,7 +4,7 @@ namespace TlsGateway.Sds.Tests.Sds;
 
 public sealed class AgentConfigReaderTests
 {
-    private const string Remote = """
+    internal const string Remote = """
         agent:
           ca:
             address: https://ca.example.org:15012
