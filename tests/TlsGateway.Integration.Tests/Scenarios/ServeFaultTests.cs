@@ -108,8 +108,8 @@ public sealed class ServeFaultTests
 
         await serve.SignalAsync("TERM");
         await serve.Process.WaitForOutputAsync("Draining 1 connections");
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await Assert.ThrowsAsync<SocketException>(async () => await probe.ConnectAsync(IPAddress.Loopback, port));
+        // The line is written just before the listening socket closes: poll (bounded) for the refusal.
+        await Eventually.EqualAsync(false, () => LoopbackProbe.Accepts(port));
         Assert.Contains("up:during", await open.ExchangeAsync("during"));
         Assert.False(serve.Process.HasExited);
 

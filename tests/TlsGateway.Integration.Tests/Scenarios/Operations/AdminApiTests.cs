@@ -69,7 +69,7 @@ public sealed class AdminApiTests
         HttpResponseMessage ready = await s_http.GetAsync($"http://127.0.0.1:{admin}/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("draining", await ready.Content.ReadAsStringAsync());
-        await Eventually.EqualAsync(false, () => Accepts(port));
+        await Eventually.EqualAsync(false, () => LoopbackProbe.Accepts(port));
         Assert.Contains("upstream:after", await established.ExchangeAsync("after"));
         Assert.Equal(HttpStatusCode.OK, (await s_http.GetAsync($"http://127.0.0.1:{admin}/healthz")).StatusCode);
     }
@@ -120,19 +120,5 @@ public sealed class AdminApiTests
         Assert.Equal(pki.PathOf("enc.pem"), certificate.GetProperty("certificate_file").GetString());
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await s_http.GetAsync($"http://127.0.0.1:{admin}/readyz")).StatusCode);
-    }
-
-    internal static bool Accepts(int port)
-    {
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        try
-        {
-            probe.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
     }
 }

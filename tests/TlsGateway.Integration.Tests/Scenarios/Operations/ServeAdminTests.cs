@@ -46,6 +46,6 @@ public sealed class ServeAdminTests
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains($"{wrong}:", refused.Combined);
         Assert.Contains("admin.lisen: unknown key; did you mean 'listen'?", refused.Combined);
-        Assert.False(AdminApiTests.Accepts(port), "--check must not open the listener");
+        Assert.False(LoopbackProbe.Accepts(port), "--check must not open the listener");
     }
 }
