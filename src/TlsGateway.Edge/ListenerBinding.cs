@@ -14,9 +14,7 @@ namespace TlsGateway.Edge;
 public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, LimitsConfig limits,
     Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null)
 {
-    private int _active;
-    private int _retired;
-    private int _released;
+    private readonly RetireAfterUse _uses = new(() => onRetired?.Invoke());
 
     public TlsServerContext Context { get; } = context;
 
@@ -31,30 +29,9 @@ public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, C
     public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits, certificates: Certificates);
 
     // Called by the listener under its binding lock, so a retire cannot slip between read and enter.
-    internal void Enter() => Interlocked.Increment(ref _active);
+    internal void Enter() => _uses.Enter();
 
-    internal void Exit()
-    {
-        if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _retired) == 1)
-        {
-            Release();
-        }
-    }
+    internal void Exit() => _uses.Exit();
 
-    internal void Retire()
-    {
-        Volatile.Write(ref _retired, 1);
-        if (Volatile.Read(ref _active) == 0)
-        {
-            Release();
-        }
-    }
-
-    private void Release()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            onRetired?.Invoke();
-        }
-    }
+    internal void Retire() => _uses.Retire();
 }

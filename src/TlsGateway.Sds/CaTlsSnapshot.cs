@@ -11,12 +11,11 @@ namespace TlsGateway.Sds;
 /// </summary>
 internal sealed class CaTlsSnapshot
 {
-    private int _active;
-    private int _retired;
-    private int _released;
+    private readonly RetireAfterUse _uses;
 
     public CaTlsSnapshot(TlsServerContext context, CaServingSnapshot serving, IReadOnlyList<byte[]> roots)
     {
+        _uses = new RetireAfterUse(context.Dispose);
         Context = context;
         Serving = serving;
         Roots = roots;
@@ -35,30 +34,9 @@ internal sealed class CaTlsSnapshot
         && (ReferenceEquals(roots, Roots) || (roots.Count == Roots.Count && roots.Zip(Roots).All(p => p.First.AsSpan().SequenceEqual(p.Second))));
 
     // Called by the source under its lock, so a retire cannot slip between picking this snapshot and entering it.
-    internal void Enter() => Interlocked.Increment(ref _active);
+    internal void Enter() => _uses.Enter();
 
-    public void Exit()
-    {
-        if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _retired) == 1)
-        {
-            Release();
-        }
-    }
+    public void Exit() => _uses.Exit();
 
-    internal void Retire()
-    {
-        Volatile.Write(ref _retired, 1);
-        if (Volatile.Read(ref _active) == 0)
-        {
-            Release();
-        }
-    }
-
-    private void Release()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            Context.Dispose();
-        }
-    }
+    internal void Retire() => _uses.Retire();
 }
