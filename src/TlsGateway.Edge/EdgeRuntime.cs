@@ -1,8 +1,10 @@
 using TlsGateway.Config;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
 using TlsGateway.Edge.Config;
+using TlsGateway.Interop;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
@@ -26,11 +28,14 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<string, RunningListener> _listeners = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private readonly InheritedListeners? _inherited;
 
-    public EdgeRuntime(ILoggerFactory loggers)
+    /// <param name="inherited">Sockets handed over by the process this one replaces (hot restart), taken by address.</param>
+    public EdgeRuntime(ILoggerFactory loggers, InheritedListeners? inherited = null)
     {
         _loggers = loggers;
         _logger = loggers.CreateLogger<EdgeRuntime>();
+        _inherited = inherited;
     }
 
     public IReadOnlyDictionary<string, TlsListener> Listeners
@@ -119,7 +124,31 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         _listeners.TryGetValue(listener.Name, out RunningListener? running);
         RunningListener? existing = running is not null && running.Config.Address.Equals(listener.Address) ? running : null;
         bool sameTickets = existing is not null && existing.Config.SessionTickets == listener.SessionTickets;
-        TicketKeyRing ring = sameTickets ? existing!.Tickets : CreateRing(listener);
+        Socket? inherited = null;
+        byte[]? inheritedKeys = null;
+        if (existing is null)
+        {
+            _inherited?.TryTake(listener.Address, out inherited, out inheritedKeys);
+        }
+
+        TicketKeyRing ring;
+        try
+        {
+            ring = sameTickets ? existing!.Tickets : CreateRing(listener, inheritedKeys);
+        }
+        catch
+        {
+            CloseInherited(inherited);
+            throw;
+        }
+        finally
+        {
+            if (inheritedKeys is not null)
+            {
+                CryptographicOperations.ZeroMemory(inheritedKeys);
+            }
+        }
+
         IdleSweeper idle = existing?.Idle ?? new IdleSweeper();
         var staged = new StagedListener(listener, existing, ring, !sameTickets, idle);
         try
@@ -148,7 +177,8 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
             (staged.Binding, staged.Stapler) = BuildBinding(listener, ring, idle);
             if (existing is null)
             {
-                staged.NewListener = new TlsListener(new ListenerOptions(listener.Address, listener.Name), staged.Binding, _loggers.CreateLogger<TlsListener>());
+                staged.NewListener = new TlsListener(new ListenerOptions(listener.Address, listener.Name), staged.Binding, _loggers.CreateLogger<TlsListener>(), inherited);
+                inherited = null;
                 staged.NewListener.Start();
                 idle.Start();
             }
@@ -158,12 +188,24 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         catch
         {
             staged.Release();
+            CloseInherited(inherited);
             throw;
         }
     }
 
-    private static TicketKeyRing CreateRing(ListenerConfig listener) =>
-        listener.SessionTickets.KeysFile is null ? TicketKeyRing.CreateRandom() : new TicketKeyRing();
+    // The process that handed the socket over may still be accepting on it.
+    private static void CloseInherited(Socket? socket)
+    {
+        if (socket is not null)
+        {
+            NativeSockets.CloseOwnDescriptor(socket);
+        }
+    }
+
+    // Keys handed over by the process this one replaces go on rotating here; a key file is read anew.
+    private static TicketKeyRing CreateRing(ListenerConfig listener, byte[]? inheritedKeys) => listener.SessionTickets.KeysFile is not null
+        ? new TicketKeyRing()
+        : inheritedKeys is not null ? TicketKeyRing.ContinueFrom(inheritedKeys) : TicketKeyRing.CreateRandom();
 
     // Local keys rotate on a timer; keys from a file change when the file is reloaded.
     private Timer? StartRotation(ListenerConfig listener, TicketKeyRing ring) => listener.SessionTickets.KeysFile is not null
@@ -364,6 +406,19 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         }
 
         await Task.WhenAll(all.Select(l => l.Listener.StopAsync(drainTimeout))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The listening sockets and locally generated ticket keys, for the process replacing this one
+    /// (hot restart). The sockets stay this runtime's; the caller wipes the keys once sent.
+    /// </summary>
+    public IReadOnlyList<HandedOverListener> HandOver()
+    {
+        lock (_gate)
+        {
+            return _listeners.Values.Select(l => new HandedOverListener(l.Config.Name, l.Listener.LocalEndPoint, l.Listener.ListeningSocket,
+                l.Config.SessionTickets.KeysFile is null ? l.Tickets.ExportGenerated() : null)).ToList();
+        }
     }
 
     /// <summary>Every certificate the listeners serve to new connections now.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge.Config;
+using TlsGateway.Interop;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
@@ -34,6 +35,8 @@ public sealed class TlsListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly bool _inherited;
     private readonly HashSet<Task> _connections = new();
     private readonly object _bindingGate = new();
     private ListenerBinding _binding;
@@ -42,13 +45,18 @@ public sealed class TlsListener : IAsyncDisposable
     private int _active;
     private volatile bool _stopped;
 
-    public TlsListener(ListenerOptions options, ListenerBinding binding, ILogger logger)
+    /// <param name="inherited">
+    /// A socket already bound and listening on <see cref="ListenerOptions.Endpoint"/>, handed over
+    /// by the process this one replaces (hot restart); null to bind a new one.
+    /// </param>
+    public TlsListener(ListenerOptions options, ListenerBinding binding, ILogger logger, Socket? inherited = null)
     {
         _options = options;
         _binding = binding;
         _rateLimiter = new HandshakeRateLimiter(binding.Limits.MaxHandshakesPerSecond);
         _logger = logger;
-        _socket = new Socket(options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _inherited = inherited is not null;
+        _socket = inherited ?? new Socket(options.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         Stats = new HandshakeStats(options.Name);
         _failureLog = new LogBudget(FailureLinesPerSecond);
     }
@@ -58,6 +66,9 @@ public sealed class TlsListener : IAsyncDisposable
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     public int ActiveConnections => Volatile.Read(ref _active);
+
+    /// <summary>The listening socket, for handing over to a new process (hot restart).</summary>
+    internal Socket ListeningSocket => _socket;
 
     /// <summary>What new connections get. Setting it affects only connections accepted afterwards.</summary>
     public ListenerBinding Binding
@@ -93,6 +104,13 @@ public sealed class TlsListener : IAsyncDisposable
     {
         // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second
         // process silently share the port. Listener hand-off between processes is explicit instead.
+        if (_inherited)
+        {
+            EdgeLog.Listening(_logger, LocalEndPoint);
+            _acceptLoop = AcceptLoopAsync();
+            return;
+        }
+
         try
         {
             _socket.Bind(_options.Endpoint);
@@ -109,12 +127,13 @@ public sealed class TlsListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stopping.IsCancellationRequested)
+        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, _stopAccepting.Token);
+        while (!accepting.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                client = await _socket.AcceptAsync(accepting.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -147,7 +166,7 @@ public sealed class TlsListener : IAsyncDisposable
 
                 try
                 {
-                    await Task.Delay(AcceptPause, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(AcceptPause, accepting.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -281,11 +300,15 @@ public sealed class TlsListener : IAsyncDisposable
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _stopped = true;
-        _socket.Dispose();
+        _stopAccepting.Cancel();
         if (_acceptLoop is not null)
         {
             await _acceptLoop.ConfigureAwait(false);
         }
+
+        // Only this process's descriptor: after a hot restart the new process shares the socket,
+        // and the shutdown(2) .NET would do first would stop it accepting too.
+        NativeSockets.CloseOwnDescriptor(_socket);
 
         Task[] running;
         lock (_connections)
@@ -306,6 +329,7 @@ public sealed class TlsListener : IAsyncDisposable
         _stopping.Cancel();
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _stopping.Dispose();
+        _stopAccepting.Dispose();
         Binding.Retire();
     }
 }

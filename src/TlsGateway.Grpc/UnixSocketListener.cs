@@ -18,7 +18,7 @@ public static class UnixSocketListener
     /// socket a crashed process left) is replaced; a live one is refused. .NET cannot tell a
     /// socket file from a regular one, so point PATH at a directory the agent owns.
     /// </summary>
-    public static Socket Bind(string path, UnixFileMode mode)
+    public static Socket Bind(string path, UnixFileMode mode, SocketType type = SocketType.Stream)
     {
         if (Directory.Exists(path))
         {
@@ -27,7 +27,7 @@ public static class UnixSocketListener
 
         if (File.Exists(path))
         {
-            if (IsServed(path))
+            if (IsServed(path, type))
             {
                 throw new IOException($"{path} is in use by another running process");
             }
@@ -40,7 +40,7 @@ public static class UnixSocketListener
         // PATH can connect at once, never meeting a socket that is bound but not yet listening.
         string staging = $"{path}.{Environment.ProcessId}.binding";
         File.Delete(staging);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
             socket.Bind(new UnixDomainSocketEndPoint(staging));
@@ -75,9 +75,10 @@ public static class UnixSocketListener
         });
     }
 
-    private static bool IsServed(string path)
+    // The probe must be of the socket's own type: connecting with another type fails even when served.
+    private static bool IsServed(string path, SocketType type)
     {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var probe = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));

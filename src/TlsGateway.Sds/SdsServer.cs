@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Grpc;
+using TlsGateway.Interop;
 
 namespace TlsGateway.Sds;
 
@@ -28,6 +29,7 @@ public sealed class SdsServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly Socket _socket;
+    private bool _handedOver;
 
     private SdsServer(WebApplication app, Socket socket, string path)
     {
@@ -38,9 +40,14 @@ public sealed class SdsServer : IAsyncDisposable
 
     public string SocketPath { get; }
 
-    public static async Task<SdsServer> StartAsync(string socketPath, SecretCatalog catalog, WorkloadPolicy policy, ILoggerFactory loggers)
+    /// <summary>The listening socket, for handing over to the process replacing this one (hot restart).</summary>
+    public Socket ListeningSocket => _socket;
+
+    /// <param name="inherited">The SDS socket handed over by the process this one replaces (hot restart), already listening at <paramref name="socketPath"/>.</param>
+    public static async Task<SdsServer> StartAsync(string socketPath, SecretCatalog catalog, WorkloadPolicy policy, ILoggerFactory loggers,
+        Socket? inherited = null)
     {
-        Socket socket = UnixSocketListener.Bind(socketPath, SocketMode);
+        Socket socket = inherited ?? UnixSocketListener.Bind(socketPath, SocketMode);
         try
         {
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -70,11 +77,28 @@ public sealed class SdsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The process replacing this one serves the socket now: stopping must neither shut the shared
+    /// socket down nor delete its path.
+    /// </summary>
+    public void MarkHandedOver()
+    {
+        NativeSockets.SetCloseOnExec(_socket, closeOnExec: false);
+        _handedOver = true;
+    }
+
+    /// <summary>Stops accepting and ends this process's streams (sidecars reconnect, to the process that took over).</summary>
+    public Task StopAcceptingAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _socket.Dispose();
-        File.Delete(SocketPath);
+        // Kestrel closed the descriptor it was given; closing it again could close a reused number.
+        _socket.SafeHandle.SetHandleAsInvalid();
+        if (!_handedOver)
+        {
+            File.Delete(SocketPath);
+        }
     }
 }

@@ -49,6 +49,56 @@ public sealed class TicketKeyRing : IDisposable
         return ring;
     }
 
+    /// <summary>
+    /// A locally rotating ring that goes on from keys another process generated (hot restart),
+    /// so tickets that process issued still resume here. <paramref name="packed"/> holds 1 to
+    /// <see cref="MaxKeys"/> keys back to back, newest first; it is copied, not kept.
+    /// </summary>
+    public static TicketKeyRing ContinueFrom(ReadOnlySpan<byte> packed)
+    {
+        if (packed.Length == 0 || packed.Length % KeyLength != 0 || packed.Length / KeyLength > MaxKeys)
+        {
+            throw new TlsConfigurationException($"handed-over ticket keys are {packed.Length} bytes; expected 1 to {MaxKeys} keys of {KeyLength} bytes");
+        }
+
+        var ring = new TicketKeyRing();
+        lock (ring._gate)
+        {
+            for (int offset = 0; offset < packed.Length; offset += KeyLength)
+            {
+                ring._generated.Add(packed.Slice(offset, KeyLength).ToArray());
+            }
+
+            ring.SetKeys(ring._generated.Select(k => (ReadOnlyMemory<byte>)k).ToArray());
+        }
+
+        return ring;
+    }
+
+    /// <summary>
+    /// The keys this ring generated itself, newest first, back to back — for handing over to the
+    /// process that replaces this one. Null for a ring fed by <see cref="SetKeys"/> (the new
+    /// process reads the same file or SDS resource). The caller wipes the copy.
+    /// </summary>
+    public byte[]? ExportGenerated()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _generated.Count == 0)
+            {
+                return null;
+            }
+
+            byte[] packed = new byte[_generated.Count * KeyLength];
+            for (int i = 0; i < _generated.Count; i++)
+            {
+                _generated[i].CopyTo(packed, i * KeyLength);
+            }
+
+            return packed;
+        }
+    }
+
     /// <summary>Installs keys (each 80 bytes; first encrypts). Wipes nothing of the caller's.</summary>
     public void SetKeys(IReadOnlyList<ReadOnlyMemory<byte>> keys)
     {

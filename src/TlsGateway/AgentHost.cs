@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using System.Net.Sockets;
 using TlsGateway.Sds;
 
 namespace TlsGateway.Host;
@@ -27,6 +28,9 @@ internal sealed class AgentHost : IAsyncDisposable
 
     public SecretCatalog Catalog => _catalog;
 
+    /// <summary>The SDS server, whose socket a hot restart hands over.</summary>
+    public SdsServer Server => _server;
+
     /// <summary>`tlsgw up`: the user who started it gets spiffe://TD/ns/default/sa/USER and the ticket keys in DIR/sds.</summary>
     public static AgentConfig ForLocalUser(string dataDirectory, string trustDomain, AgentOptions options, string socketPath) =>
         new(new AgentCaConfig(dataDirectory, null, null, null, null, null), socketPath, options,
@@ -35,22 +39,24 @@ internal sealed class AgentHost : IAsyncDisposable
             []);
 
     /// <summary>`tlsgw serve`: the issuer the `agent.ca` section names — the CA in its data directory, or a remote one.</summary>
-    public static async Task<AgentHost> StartAsync(AgentConfig config, ILoggerFactory loggers)
+    /// <param name="inheritedSocket">The SDS socket handed over by the process this one replaces (hot restart).</param>
+    public static async Task<AgentHost> StartAsync(AgentConfig config, ILoggerFactory loggers, Socket? inheritedSocket = null)
     {
         if (config.Ca.IsLocal)
         {
             CaContext ca = await LocalIdentity.OpenCaAsync(new Ca.CaLayout(config.Ca.DataDirectory!), CancellationToken.None);
-            return await StartOwningAsync(config, new InProcessIssuer(ca.Authority), ca, loggers);
+            return await StartOwningAsync(config, new InProcessIssuer(ca.Authority), ca, loggers, inheritedSocket);
         }
 
         AgentEnrolment enrolment = await AgentEnrolment.StartAsync(config.Ca, config.Options, loggers.CreateLogger("tlsgw.agent"), CancellationToken.None);
-        return await StartOwningAsync(config, enrolment.Client, enrolment, loggers);
+        return await StartOwningAsync(config, enrolment.Client, enrolment, loggers, inheritedSocket);
     }
 
     public static Task<AgentHost> StartAsync(AgentConfig config, IIdentityIssuer issuer, ILoggerFactory loggers) =>
-        StartOwningAsync(config, issuer, null, loggers);
+        StartOwningAsync(config, issuer, null, loggers, null);
 
-    private static async Task<AgentHost> StartOwningAsync(AgentConfig config, IIdentityIssuer issuer, IAsyncDisposable? issuerOwner, ILoggerFactory loggers)
+    private static async Task<AgentHost> StartOwningAsync(AgentConfig config, IIdentityIssuer issuer, IAsyncDisposable? issuerOwner, ILoggerFactory loggers,
+        Socket? inheritedSocket)
     {
         ILogger logger = loggers.CreateLogger("tlsgw.sds");
         var stats = new SdsStats();
@@ -59,7 +65,7 @@ internal sealed class AgentHost : IAsyncDisposable
         try
         {
             await catalog.StartAsync(CancellationToken.None);
-            SdsServer server = await SdsServer.StartAsync(config.SocketPath, catalog, new WorkloadPolicy(config.Policy), loggers);
+            SdsServer server = await SdsServer.StartAsync(config.SocketPath, catalog, new WorkloadPolicy(config.Policy), loggers, inheritedSocket);
             logger.LogInformation("SDS on unix:{Socket} ({Rules} policy rules)", config.SocketPath, config.Policy.Count);
             return new AgentHost(stats, catalog, server, issuerOwner);
         }

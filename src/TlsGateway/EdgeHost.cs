@@ -4,25 +4,26 @@ using Microsoft.Extensions.Logging;
 using TlsGateway.Edge;
 using TlsGateway.Edge.Config;
 using TlsGateway.Host.Admin;
+using TlsGateway.Host.HotRestart;
 
 namespace TlsGateway.Host;
 
 /// <summary>
 /// Runs an <see cref="EdgeRuntime"/> in the foreground: SIGHUP (or a change to a watched file)
 /// reloads through <paramref name="reload"/>, keeping the running config if the new one fails;
-/// SIGTERM/SIGINT stop accepting and drain.
+/// SIGTERM/SIGINT, or a process taking over (hot restart), stop accepting and drain.
 /// </summary>
 internal static class EdgeHost
 {
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
 
     public static async Task<int> RunAsync(EdgeConfig config, ILoggerFactory loggers, Func<EdgeConfig>? reload = null,
-        Func<EdgeConfig, IEnumerable<string>>? watchedFiles = null, AdminApi? admin = null)
+        Func<EdgeConfig, IEnumerable<string>>? watchedFiles = null, AdminApi? admin = null, HotRestartCoordinator? hotRestart = null)
     {
         EdgeConfig current = config;
         ILogger logger = loggers.CreateLogger("tlsgw");
         using var shutdown = new ShutdownSignal();
-        await using var runtime = new EdgeRuntime(loggers);
+        await using var runtime = new EdgeRuntime(loggers, hotRestart?.InheritedEdge);
         var reloads = new SemaphoreSlim(1, 1);
         ConfigWatcher? watcher = null;
         string Reload(string why)
@@ -102,13 +103,15 @@ internal static class EdgeHost
             admin.AddConfig("edge", () => current);
         }
 
+        hotRestart?.Serving(runtime);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token, hotRestart?.HandedOff ?? CancellationToken.None);
         try
         {
-            await Task.Delay(Timeout.Infinite, shutdown.Token);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
-            // SIGTERM or SIGINT: fall through to the drain.
+            // SIGTERM or SIGINT, or a new process took over: fall through to the drain.
         }
 
         watcher?.Dispose();

@@ -21,6 +21,9 @@ internal sealed class AdminApi : IDisposable
 
     public Readiness Readiness { get; } = new();
 
+    /// <summary>What POST /admin/restart does (hot restart; only `tlsgw serve` can): true once another process took over.</summary>
+    public Func<CancellationToken, Task<(bool TookOver, string Message)>>? Restart { get; set; }
+
     /// <summary>Something POST /admin/rotate does; returns one line saying what it did.</summary>
     public void AddRotation(string name, Func<CancellationToken, Task<string>> rotate)
     {

@@ -1,13 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TlsGateway.Interop;
 using TlsGateway.Telemetry;
 
 namespace TlsGateway.Host.Admin;
@@ -25,21 +25,30 @@ internal sealed class AdminServer : IAsyncDisposable
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private readonly WebApplication _app;
+    private readonly Socket _socket;
 
-    private AdminServer(WebApplication app, IPEndPoint address)
+    private AdminServer(WebApplication app, Socket socket)
     {
         _app = app;
-        Address = address;
+        _socket = socket;
+        Address = (IPEndPoint)socket.LocalEndPoint!;
     }
 
     public IPEndPoint Address { get; }
 
-    public static async Task<AdminServer> StartAsync(IPEndPoint address, AdminApi api, ILoggerFactory loggers, Action<WebApplication>? mapMore = null)
+    /// <summary>The listening socket, for handing over to the process replacing this one (hot restart).</summary>
+    public Socket ListeningSocket => _socket;
+
+    /// <param name="inherited">The admin socket handed over by the process this one replaces (hot restart), or null to bind <paramref name="address"/>.</param>
+    public static async Task<AdminServer> StartAsync(IPEndPoint address, AdminApi api, ILoggerFactory loggers, Action<WebApplication>? mapMore = null,
+        Socket? inherited = null)
     {
+        // The socket is ours, not Kestrel's, so that a hot restart can hand it over.
+        Socket socket = inherited ?? ListeningSockets.BindTcp(address);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenHandle((ulong)socket.Handle));
         WebApplication app = builder.Build();
         ILogger logger = loggers.CreateLogger("tlsgw.admin");
 
@@ -57,12 +66,28 @@ internal sealed class AdminServer : IAsyncDisposable
 
         MapAdminApi(app, api, logger);
         mapMore?.Invoke(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            socket.Dispose();
+            throw;
+        }
 
-        // Port 0 means "pick one": report the port Kestrel bound.
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new AdminServer(app, new IPEndPoint(address.Address, new Uri(bound).Port));
+        return new AdminServer(app, socket);
     }
+
+    /// <summary>
+    /// The process replacing this one serves the admin port now: closing this one must not shut
+    /// the shared socket down (see <see cref="NativeSockets.CloseOwnDescriptor"/>).
+    /// </summary>
+    public void MarkHandedOver() => NativeSockets.SetCloseOnExec(_socket, closeOnExec: false);
+
+    /// <summary>Stops accepting (requests in flight finish); after a hot restart the new process answers the port.</summary>
+    public Task StopAcceptingAsync() => _app.StopAsync();
 
     private static void MapAdminApi(WebApplication app, AdminApi api, ILogger logger)
     {
@@ -142,6 +167,18 @@ internal sealed class AdminServer : IAsyncDisposable
 
             return Results.Text("draining: not accepting new connections; established ones finish\n", statusCode: StatusCodes.Status202Accepted);
         });
+        admin.MapPost("/restart", async (CancellationToken cancellationToken) =>
+        {
+            if (api.Restart is not { } restart)
+            {
+                return Results.Text("this process cannot hot restart; `tlsgw serve` can\n", statusCode: StatusCodes.Status404NotFound);
+            }
+
+            logger.LogInformation("Admin API: hot restart requested");
+            (bool tookOver, string message) = await restart(cancellationToken);
+            logger.Log(tookOver ? LogLevel.Information : LogLevel.Error, "Admin API: hot restart: {Message}", message);
+            return Results.Text(message + "\n", statusCode: tookOver ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError);
+        });
         admin.MapGet("/config", (HttpContext context) =>
         {
             context.Response.ContentType = "application/json; charset=utf-8";
@@ -153,5 +190,7 @@ internal sealed class AdminServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        // Kestrel closed the descriptor it was given; closing it again could close a reused number.
+        _socket.SafeHandle.SetHandleAsInvalid();
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TlsGateway.Ca;
 using TlsGateway.Edge.Config;
 using TlsGateway.Host.Admin;
+using TlsGateway.Host.HotRestart;
 using TlsGateway.Sds;
 
 namespace TlsGateway.Host.Commands;
@@ -21,8 +22,14 @@ internal static class ServeCommand
     {
         var config = new Option<string>("--config", "-c") { Description = "The tlsgw.yaml to run", Required = true };
         var check = new Option<bool>("--check") { Description = "Validate the config and exit without starting anything: 0 if it is valid, 2 with the problem (file, line, key) if not" };
+        var hotRestart = new Option<bool>("--hot-restart")
+        {
+            Description = "Take over the listening sockets (and session-ticket keys) of the tlsgw serving this config, then let it drain and exit; "
+                + "start fresh if none is running. If this process fails to start, the running one keeps serving",
+        };
+        var restartSocket = new Option<string?>("--restart-socket") { Description = "The Unix socket of the hot-restart hand-off (default: CONFIG.restart.sock)" };
         var logs = new LogOptions();
-        var command = new Command("serve", "Run the roles described by a config file") { config, check };
+        var command = new Command("serve", "Run the roles described by a config file") { config, check, hotRestart, restartSocket };
         logs.AddTo(command);
 
         command.SetAction(async (result, _) =>
@@ -30,8 +37,15 @@ internal static class ServeCommand
             using ILoggerFactory loggers = logs.Create(result);
             ILogger logger = loggers.CreateLogger("tlsgw");
             string path = Path.GetFullPath(result.GetValue(config)!);
+            await using var restart = new HotRestartCoordinator(result.GetValue(restartSocket) ?? HotRestartCoordinator.DefaultPath(path),
+                loggers.CreateLogger("tlsgw.hot-restart"));
             try
             {
+                if (result.GetValue(hotRestart) && !result.GetValue(check))
+                {
+                    restart.TakeOver();
+                }
+
                 ConfigNode root = ConfigDocument.ReadFile(path);
                 if (!root.Has("edge") && !root.Has("agent"))
                 {
@@ -51,13 +65,20 @@ internal static class ServeCommand
 
                 // Without an admin port nothing listens to the meters, and measuring costs nothing.
                 using AdminApi? api = adminConfig is null ? null : new AdminApi();
-                await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers);
+                await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers, restart.TakeSdsSocket());
+                restart.Agent = agent;
                 if (agent is not null && api is not null)
                 {
                     AdminRoles.AddAgent(api, agent, agentConfig!);
                 }
 
-                await using AdminServer? admin = api is null ? null : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers);
+                await using AdminServer? admin = api is null ? null
+                    : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers, inherited: restart.TakeAdminSocket());
+                restart.Admin = admin;
+                if (api is not null)
+                {
+                    api.Restart = new RestartLauncher(restart).RestartAsync;
+                }
                 if (admin is not null)
                 {
                     logger.LogInformation("Admin port on http://{Address}/ (/metrics, /healthz, /readyz; /admin/* from loopback)", admin.Address);
@@ -72,27 +93,26 @@ internal static class ServeCommand
                     return await EdgeHost.RunAsync(Load(edge), loggers,
                         reload: () => Load(EdgeConfigReader.ReadFile(path)),
                         watchedFiles: c => EdgeConfigFiles.Enumerate(c).Append(path),
-                        admin: api);
+                        admin: api,
+                        hotRestart: restart);
                 }
 
                 using var shutdown = new ShutdownSignal(hangup: () =>
-                    logger.LogInformation("SIGHUP: the agent section is read at start; restart the process to change it"));
-                await shutdown.WaitAsync();
+                    logger.LogInformation("SIGHUP: the agent section is read at start; restart the process (--hot-restart) to change it"));
+                restart.Serving(edge: null);
+                await Task.WhenAny(shutdown.WaitAsync(), Task.Delay(Timeout.Infinite, restart.HandedOff));
                 return 0;
             }
-            catch (ConfigException e)
+            catch (Exception e) when (e is ConfigException or FormatException)
             {
                 logger.LogError("{Message}", e.Message);
-                return 2;
-            }
-            catch (FormatException e)
-            {
-                logger.LogError("{Message}", e.Message);
+                restart.Fail(e.Message);
                 return 2;
             }
             catch (Exception e) when (e is IdentityIssuerException or IOException or CaException or Storage.StoreException)
             {
                 logger.LogError("{Message}", e.Message);
+                restart.Fail(e.Message);
                 return 1;
             }
         });

@@ -16,7 +16,7 @@ public abstract class LoopbackServer : IAsyncDisposable
     protected LoopbackServer()
     {
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.Listen(64);
+        _socket.Listen(1024); // a burst of proxied connections while the test process is busy must not meet a full queue
     }
 
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;

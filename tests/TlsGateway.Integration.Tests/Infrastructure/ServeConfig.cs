@@ -39,7 +39,7 @@ public static class ServeConfig
     /// <param name="upstream">Extra keys for the upstream flow mapping, e.g. "proxy_protocol: true".</param>
     /// <param name="clientAuth">A flow mapping for client_auth, or null.</param>
     public static string Chain(string name, string[] serverNames, string certificate, string[] endpoints,
-        string? upstream = null, string? clientAuth = null, string? certificatePath = null, string? keyPath = null)
+        string? upstream = null, string? clientAuth = null, string? certificatePath = null, string? keyPath = null, string connectTimeout = "1s")
     {
         TestPki pki = TestPki.Instance;
         var yaml = new StringBuilder();
@@ -66,7 +66,7 @@ public static class ServeConfig
             return yaml.ToString();
         }
 
-        yaml.AppendLine($"          upstream: {{ endpoints: [{string.Join(", ", endpoints)}], connect_timeout: 1s{extra} }}");
+        yaml.AppendLine($"          upstream: {{ endpoints: [{string.Join(", ", endpoints)}], connect_timeout: {connectTimeout}{extra} }}");
         return yaml.ToString();
     }
 }

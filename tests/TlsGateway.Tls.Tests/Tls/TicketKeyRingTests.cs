@@ -117,4 +117,40 @@ public class TicketKeyRingTests
 
         Assert.Single(ring.KeyNames);
     }
+
+    [Fact]
+    public void A_ring_continued_from_handed_over_keys_has_the_same_keys_in_the_same_order_and_rotates_on()
+    {
+        using var old = new TicketKeyRing();
+        old.Rotate(keep: 2);
+        old.Rotate(keep: 2);
+        byte[] exported = old.ExportGenerated()!;
+
+        using TicketKeyRing continued = TicketKeyRing.ContinueFrom(exported);
+        Assert.Equal(old.KeyNames, continued.KeyNames);
+        Assert.Equal(exported, continued.ExportGenerated());
+
+        continued.Rotate(keep: 2);
+        Assert.Equal(old.KeyNames[0], continued.KeyNames[1]);
+    }
+
+    [Fact]
+    public void A_ring_fed_a_fleets_keys_exports_nothing_because_the_next_process_reads_them_itself()
+    {
+        using var ring = new TicketKeyRing();
+        ring.SetKeys([new byte[TicketKeyRing.KeyLength]]);
+
+        Assert.Null(ring.ExportGenerated());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(79)]
+    [InlineData(81)]
+    [InlineData(9 * 80)]
+    public void Handed_over_keys_of_the_wrong_size_are_refused(int length)
+    {
+        var e = Assert.Throws<TlsConfigurationException>(() => TicketKeyRing.ContinueFrom(new byte[length]));
+        Assert.Contains($"{length} bytes", e.Message);
+    }
 }

@@ -89,7 +89,7 @@ public sealed partial class EdgeFromSdsTests
         Assert.Contains("PermissionDenied", serve.Output);
     }
 
-    private static string WriteConfig(TempDirectory dir, CaDataDirectory ca, int port, string upstream, string ttl, string grantedName = "edge-web") =>
+    internal static string WriteConfig(TempDirectory dir, CaDataDirectory ca, int port, string upstream, string ttl, string grantedName = "edge-web") =>
         dir.Write("tlsgw.yaml", $"""
             agent:
               ca: {"{"} data: {ca.Path} {"}"}
