@@ -12,6 +12,10 @@ if [[ "$profile" == "test" ]]; then
     packages+=(curl softhsm2 libengine-pkcs11-openssl opensc)
     packages+=(postgresql-15)  # initdb/postgres for the store tests' own throwaway cluster; the system service stays unused
     packages+=(prometheus)  # promtool validates /metrics; a real Prometheus scrapes it in an integration test
+    packages+=(faketime)  # libfaketime runs the CA with its clock 5 minutes off in the clock-skew fault tests
+    # Bouncy Castle Java 1.72 is the RFC 8998 peer (tests/peers/bc-tls), built by javac at test time; ASM drives its patching agent.
+    packages+=(libbcprov-java libbcutil-java libbctls-java libasm-java)
+    command -v javac >/dev/null 2>&1 || packages+=(default-jdk-headless)
     # Node.js runs the SDS interop peer (tests/peers/sds-client); a machine that already has node and npm keeps them.
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
         packages+=(nodejs npm)
