@@ -38,6 +38,22 @@ public sealed class NativeSocketsTests
         return new Socket(new SafeSocketHandle(descriptors[0], ownsHandle: true));
     }
 
+    // A listening socket and the copy of it that arrived through a message.
+    private static (Socket Original, Socket Copy) SharedListener(string message = "x")
+    {
+        using var directory = new TempDirectory();
+        (Socket sender, Socket receiver) = SeqPacketPair(directory);
+        using (sender)
+        using (receiver)
+        {
+            Socket original = ListenOnLoopback();
+            NativeSockets.Send(sender, System.Text.Encoding.ASCII.GetBytes(message), [checked((int)original.Handle)]);
+            Socket copy = Receive(receiver, out string arrived);
+            Assert.Equal(message, arrived);
+            return (original, copy);
+        }
+    }
+
     private static bool Accepts(Socket listening)
     {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -82,16 +98,10 @@ public sealed class NativeSocketsTests
     [Fact]
     public void A_listening_socket_sent_with_a_message_arrives_as_the_same_socket()
     {
-        using var directory = new TempDirectory();
-        (Socket sender, Socket receiver) = SeqPacketPair(directory);
-        using (sender)
-        using (receiver)
-        using (Socket original = ListenOnLoopback())
+        (Socket original, Socket copy) = SharedListener("edge public");
+        using (original)
+        using (copy)
         {
-            NativeSockets.Send(sender, "edge public"u8, [checked((int)original.Handle)]);
-            using Socket copy = Receive(receiver, out string message);
-
-            Assert.Equal("edge public", message);
             Assert.Equal(original.LocalEndPoint, copy.LocalEndPoint);
             Assert.True(Accepts(copy));
         }
@@ -100,15 +110,9 @@ public sealed class NativeSocketsTests
     [Fact]
     public void Closing_a_copy_without_close_on_exec_leaves_the_other_copy_accepting()
     {
-        using var directory = new TempDirectory();
-        (Socket sender, Socket receiver) = SeqPacketPair(directory);
-        using (sender)
-        using (receiver)
-        using (Socket original = ListenOnLoopback())
+        (Socket original, Socket copy) = SharedListener();
+        using (original)
         {
-            NativeSockets.Send(sender, "x"u8, [checked((int)original.Handle)]);
-            Socket copy = Receive(receiver, out _);
-
             NativeSockets.CloseOwnDescriptor(copy);
 
             Assert.True(Accepts(original));
@@ -121,14 +125,9 @@ public sealed class NativeSocketsTests
         // Why CloseOwnDescriptor exists: to wake a call blocked on the socket, .NET's close does
         // shutdown(2) first, and the original, still open here, stops accepting (refuses). Async
         // accepts are woken without it; a blocking one anywhere in the process is enough.
-        using var directory = new TempDirectory();
-        (Socket sender, Socket receiver) = SeqPacketPair(directory);
-        using (sender)
-        using (receiver)
-        using (Socket original = ListenOnLoopback())
+        (Socket original, Socket copy) = SharedListener();
+        using (original)
         {
-            NativeSockets.Send(sender, "x"u8, [checked((int)original.Handle)]);
-            Socket copy = Receive(receiver, out _);
             Task<Socket> pending = Task.Factory.StartNew(() => copy.Accept(), TaskCreationOptions.LongRunning);
             await Task.Delay(200); // the accept blocks in the kernel now
 
