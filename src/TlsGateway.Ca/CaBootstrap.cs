@@ -55,7 +55,7 @@ public static class CaBootstrap
         if (!options.KeepRoot)
         {
             WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase, options.KdfIterations);
-            root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now.AddMinutes(-5), now + rootTtl));
+            root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now - IssuancePolicy.Default.Backdate, now + rootTtl));
         }
 
         string keyLocation;
@@ -82,7 +82,7 @@ public static class CaBootstrap
 
             X509Name subject = Name(settings, $"Intermediate CA g{id}");
             intermediate = new CaCertificate(CertificateTemplates.Intermediate(rootKey, root, intermediateKey.PublicKeyInfo, subject,
-                now.AddMinutes(-5), now + intermediateTtl));
+                now - IssuancePolicy.Default.Backdate, now + intermediateTtl));
             if (options.CrossSign && !options.KeepRoot && existing.LastOrDefault(g => g.State == CaGenerationState.Active) is CaGeneration previous)
             {
                 crossSigned = CrossSign(layout, previous, access, options, intermediateKey, subject, now, intermediateTtl);
@@ -231,7 +231,7 @@ public static class CaBootstrap
         CaCertificate oldRoot = CaCertificate.FromPem(previous.RootPem);
         DateTimeOffset notAfter = now + intermediateTtl < oldRoot.NotAfter ? now + intermediateTtl : oldRoot.NotAfter;
         return PemText.Encode("CERTIFICATE",
-            CertificateTemplates.Intermediate(oldRootKey, oldRoot, intermediateKey.PublicKeyInfo, subject, now.AddMinutes(-5), notAfter));
+            CertificateTemplates.Intermediate(oldRootKey, oldRoot, intermediateKey.PublicKeyInfo, subject, now - IssuancePolicy.Default.Backdate, notAfter));
     }
 
     private static async Task<CaGeneration> SaveAsActiveAsync(ICaStore store, IReadOnlyList<CaGeneration> existing, CaGeneration generation,

@@ -11,9 +11,11 @@ public sealed record IssuancePolicy
 
     /// <summary>
     /// How far NotBefore is set before the moment of issuance, so a workload whose clock runs
-    /// a few minutes behind the CA's still sees a valid certificate (SPIRE does the same).
+    /// a few minutes behind the CA's still sees a valid certificate (SPIRE does the same). Ten
+    /// minutes: a skew of ±5 minutes must still leave room (issue 8's clock-skew test measured
+    /// only the issuance latency to spare with five).
     /// </summary>
-    public TimeSpan Backdate { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Backdate { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// DNS SANs a workload may ask for: exact names or "*.suffix" patterns matching one or more

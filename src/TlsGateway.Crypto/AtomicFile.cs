@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace TlsGateway.Crypto;
@@ -8,10 +9,22 @@ namespace TlsGateway.Crypto;
 /// (The directory entry itself is made durable by the next fsync of the directory; a crash in
 /// between leaves the old file, which is still whole.)
 /// </summary>
+/// <remarks>
+/// A process killed between creating the temporary and renaming it (kill -9, OOM killer, power
+/// loss) leaves the temporary behind: a hidden copy of what was being written, a private key
+/// included. The next write of the same target removes such leftovers, so a restarted writer
+/// cleans up after the one that died. A temporary is a leftover when the process named in it is
+/// gone and it has not been touched for <see cref="AbandonedAfter"/>; the age guard keeps a
+/// writer in another PID namespace sharing the directory (two containers, one volume) from
+/// losing a temporary it is still writing.
+/// </remarks>
 public static class AtomicFile
 {
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode PublicMode = PrivateMode | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>How long a temporary of a process that is gone must be untouched before it counts as abandoned.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromSeconds(2);
 
     public static void Write(string path, string content, UnixFileMode mode) => Write(path, Encoding.ASCII.GetBytes(content), mode);
 
@@ -36,5 +49,44 @@ public static class AtomicFile
             File.Delete(temporary);
             throw;
         }
+
+        RemoveAbandoned(directory, Path.GetFileName(path));
+    }
+
+    /// <summary>Deletes temporaries of <paramref name="fileName"/> left in <paramref name="directory"/> by writers that died; returns how many.</summary>
+    public static int RemoveAbandoned(string directory, string fileName)
+    {
+        int removed = 0;
+        string prefix = "." + fileName + ".";
+        try
+        {
+            foreach (string candidate in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+            {
+                if (IsAbandoned(candidate, prefix))
+                {
+                    File.Delete(candidate);
+                    removed++;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the target was written; a leftover that cannot be removed now is removed by a later write.
+        }
+
+        return removed;
+    }
+
+    private static bool IsAbandoned(string path, string prefix)
+    {
+        // .NAME.PID.GUID.tmp, as Write names them.
+        string[] rest = Path.GetFileName(path)[prefix.Length..].Split('.');
+        if (rest.Length != 3 || !int.TryParse(rest[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || rest[1].Length != 32)
+        {
+            return false;
+        }
+
+        bool writerGone = pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
+        return writerGone && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > AbandonedAfter;
     }
 }

@@ -64,6 +64,12 @@ public static class EdgeMetrics
     internal static readonly UpDownCounter<long> OcspUnstapled = s_meter.CreateUpDownCounter<long>("tlsgw_edge_ocsp_unstapled_certificates",
         description: "Certificates configured for OCSP stapling that are served without a valid staple now");
 
+    internal static readonly Counter<long> Reloads = s_meter.CreateCounter<long>("tlsgw_edge_reloads",
+        description: "Reloads of the config and the files it names (SIGHUP, a changed file, the admin API) by result: ok, or refused (the previous config keeps serving)");
+
+    /// <summary>Counts a reload: refused ones mean the edge serves an older config than the files on disk.</summary>
+    public static void RecordReload(bool applied) => Reloads.Add(1, new KeyValuePair<string, object?>("result", applied ? "ok" : "refused"));
+
     /// <summary>The label value for a failure reason: the enum name in snake_case ("unknown_ca").</summary>
     public static string ReasonLabel(TlsFailureReason reason) => s_reasonLabels[(int)reason];
 }

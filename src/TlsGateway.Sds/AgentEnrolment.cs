@@ -15,6 +15,8 @@ namespace TlsGateway.Sds;
 /// </summary>
 public sealed class AgentEnrolment : IAsyncDisposable
 {
+    private static readonly TimeSpan s_minimumRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly AgentCaConfig _ca;
     private readonly AgentOptions _options;
     private readonly ILogger _logger;
@@ -80,8 +82,8 @@ public sealed class AgentEnrolment : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             DateTimeOffset notAfter = ValidUntil(CertificatePath) ?? DateTimeOffset.UtcNow;
-            DateTimeOffset notBefore = ValidFrom(CertificatePath) ?? DateTimeOffset.UtcNow;
-            TimeSpan due = notBefore + (notAfter - notBefore) * _options.RenewAtFraction - DateTimeOffset.UtcNow;
+            DateTimeOffset receivedAt = ReceivedAt(CertificatePath) ?? DateTimeOffset.UtcNow;
+            TimeSpan due = receivedAt + (notAfter - receivedAt) * _options.RenewAtFraction - DateTimeOffset.UtcNow;
             try
             {
                 if (due > TimeSpan.Zero)
@@ -94,10 +96,15 @@ public sealed class AgentEnrolment : IAsyncDisposable
                 retry = _options.RetryInitial;
                 _logger.LogInformation("Renewed the agent's own certificate ({Identity})", _ca.AgentIdentity);
             }
-            catch (IdentityIssuerException e)
+            catch (Exception e) when (e is IdentityIssuerException or IOException or UnauthorizedAccessException)
             {
-                _logger.LogWarning("Could not renew the agent's own certificate: {Reason}; retrying in {Retry}", e.Message, retry);
-                await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
+                // Writing the files can fail too (a full disk): retried like a refusal, never the end of renewal.
+                // Backoff, but never past expiry: an agent whose own certificate lapses cannot
+                // authenticate to the CA again without a new token. Close to the end, try more often.
+                TimeSpan left = notAfter - DateTimeOffset.UtcNow;
+                TimeSpan delay = left > TimeSpan.Zero && left / 2 < retry ? TimeSpan.FromTicks(Math.Max(left.Ticks / 2, s_minimumRetry.Ticks)) : retry;
+                _logger.LogWarning("Could not renew the agent's own certificate: {Reason}; retrying in {Retry}", e.Message, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, _options.RetryCap.Ticks));
             }
         }
@@ -105,7 +112,21 @@ public sealed class AgentEnrolment : IAsyncDisposable
 
     private static DateTimeOffset? ValidUntil(string certificatePath) => Read(certificatePath, c => c.NotAfter);
 
-    private static DateTimeOffset? ValidFrom(string certificatePath) => Read(certificatePath, c => c.NotBefore);
+    /// <summary>
+    /// When the certificate was obtained: the file's write time, never before NotBefore. Not
+    /// NotBefore itself: the CA backdates it (10 minutes), so with a short lifetime "half-life
+    /// since NotBefore" is already past on arrival and the agent would re-issue without pause.
+    /// </summary>
+    private static DateTimeOffset? ReceivedAt(string certificatePath)
+    {
+        if (Read(certificatePath, c => c.NotBefore) is not DateTimeOffset notBefore)
+        {
+            return null;
+        }
+
+        var written = new DateTimeOffset(File.GetLastWriteTimeUtc(certificatePath), TimeSpan.Zero);
+        return written > notBefore ? written : notBefore;
+    }
 
     private static DateTimeOffset? Read(string path, Func<X509Certificate2, DateTime> field)
     {

@@ -14,6 +14,9 @@ internal static partial class IstioCaLog
     [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Denied CSR from {Caller} at {Peer} ({Status}): {Reason}")]
     public static partial void Denied(ILogger logger, string caller, string peer, global::Grpc.Core.StatusCode status, string reason);
 
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Error, Message = "CSR from {Peer} not answered: {Reason}")]
+    public static partial void StoreFailed(ILogger logger, string peer, string reason);
+
     [LoggerMessage(EventId = 5104, Level = LogLevel.Debug, Message = "Client certificate from {Peer} not accepted: {Reason}")]
     public static partial void CertificateRejected(ILogger logger, string peer, string reason);
 }

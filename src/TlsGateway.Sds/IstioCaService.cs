@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TlsGateway.Ca;
 using TlsGateway.Grpc.Istio;
 using TlsGateway.Identity;
+using TlsGateway.Storage;
 
 namespace TlsGateway.Sds;
 
@@ -48,6 +49,22 @@ public sealed class IstioCaService : IstioCertificateService.IstioCertificateSer
     {
         Microsoft.AspNetCore.Http.HttpContext http = context.GetHttpContext();
         string peer = http.Connection.RemoteIpAddress is { } address ? $"{address}:{http.Connection.RemotePort}" : context.Peer;
+        try
+        {
+            return await CreateAsync(request, context, http, peer).ConfigureAwait(false);
+        }
+        catch (StoreException e)
+        {
+            // Nothing was issued (the ledger row and its audit event commit together or not at
+            // all). The caller learns that it may retry; the operator reads which store and why.
+            IstioCaLog.StoreFailed(_logger, peer, e.Message);
+            throw new RpcException(new Status(StatusCode.Unavailable, "the CA cannot reach its store; nothing was issued, try again later"));
+        }
+    }
+
+    private async Task<IstioCertificateResponse> CreateAsync(IstioCertificateRequest request, ServerCallContext context,
+        Microsoft.AspNetCore.Http.HttpContext http, string peer)
+    {
 
         string? cluster = context.RequestHeaders.GetValue(ClusterIdHeader);
         if (cluster is not null && cluster != _options.ClusterId)
@@ -91,6 +108,12 @@ public sealed class IstioCaService : IstioCertificateService.IstioCertificateSer
         {
             IstioCaLog.Unauthenticated(_logger, peer, e.Message);
             throw new RpcException(new Status(StatusCode.Unauthenticated, e.Message));
+        }
+        catch (StoreException)
+        {
+            // The ledger check of a client certificate, or spending a token, needs the store too.
+            CaMetrics.StoreError("authenticate");
+            throw;
         }
     }
 

@@ -17,6 +17,8 @@ namespace TlsGateway.Sds;
 /// </summary>
 public sealed class ManagedIdentity : IAsyncDisposable
 {
+    private static readonly TimeSpan s_minimumRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly IIdentityIssuer _issuer;
     private readonly AgentOptions _options;
     private readonly SdsStats _stats;
@@ -115,6 +117,16 @@ public sealed class ManagedIdentity : IAsyncDisposable
         (byte[] csr, string keyPem) = WorkloadKey.NewKeyAndCsr(_options.KeyType, Identity, DnsNames);
         IssuedChain issued = await _issuer.IssueAsync(new IdentityRequest(csr, Identity, DnsNames, _options.WorkloadTtl), cancellationToken)
             .ConfigureAwait(false);
+        DateTimeOffset now = _time.GetUtcNow();
+        if (issued.NotAfter <= now)
+        {
+            // A CA whose clock is behind this host's by more than the lifetime: renewing "at half
+            // its life" would be now, and again, and again. Counted and retried with backoff instead.
+            throw new IdentityIssuerException(
+                $"the CA issued a certificate that had expired before it arrived (NotAfter {issued.NotAfter:O}, here it is {now:O}): is the CA's clock or this host's wrong?",
+                retryable: true);
+        }
+
         string chainPem = PemText.EncodeAll("CERTIFICATE", issued.Chain);
         var secret = new EnvoySecret
         {
@@ -138,7 +150,7 @@ public sealed class ManagedIdentity : IAsyncDisposable
         return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
     }
 
-    /// <summary>The next retry delay, never past expiry; withdraws the secret once it has expired.</summary>
+    /// <summary>The next retry delay, never past expiry and shorter as it nears; withdraws the secret once it has expired.</summary>
     private TimeSpan WithdrawIfExpired(TimeSpan retry)
     {
         if (NotAfter is not DateTimeOffset notAfter)
@@ -158,7 +170,15 @@ public sealed class ManagedIdentity : IAsyncDisposable
             return retry;
         }
 
-        return notAfter - now < retry ? notAfter - now : retry;
+        // Close to expiry, try more often (half the time left, at least every 200 ms) rather than
+        // sleep through the end: a CA back a second before expiry still saves the workload.
+        TimeSpan left = notAfter - now;
+        if (left / 2 >= retry)
+        {
+            return retry;
+        }
+
+        return left / 2 > s_minimumRetry ? left / 2 : (left < s_minimumRetry ? left : s_minimumRetry);
     }
 
     private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)

@@ -81,14 +81,21 @@ public sealed partial class PostgresCaStore
 
     public async Task<IReadOnlyList<BootstrapToken>> ListBootstrapTokensAsync(CancellationToken cancellationToken = default)
     {
-        await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {TokenColumns} FROM bootstrap_tokens ORDER BY created_at DESC, hash");
-        var tokens = new List<BootstrapToken>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            tokens.Add(PostgresRows.ReadToken(reader));
-        }
+            await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {TokenColumns} FROM bootstrap_tokens ORDER BY created_at DESC, hash");
+            var tokens = new List<BootstrapToken>();
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tokens.Add(PostgresRows.ReadToken(reader));
+            }
 
-        return tokens;
+            return tokens;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 }

@@ -91,46 +91,67 @@ public sealed partial class PostgresCaStore : ICaStore
 
     public async Task<IssuedCertificate?> FindCertificateAsync(string serial, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(serial);
-        await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {PostgresRows.CertificateColumns} FROM certificates WHERE serial = @serial");
-        command.Parameters.AddWithValue("serial", serial);
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresRows.ReadCertificate(reader) : null;
+        try
+        {
+            ArgumentException.ThrowIfNullOrEmpty(serial);
+            await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {PostgresRows.CertificateColumns} FROM certificates WHERE serial = @serial");
+            command.Parameters.AddWithValue("serial", serial);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresRows.ReadCertificate(reader) : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 
     public async Task<IReadOnlyList<IssuedCertificate>> ListCertificatesAsync(CertificateQuery query, CancellationToken cancellationToken = default)
     {
-        StoreArguments.Check(query);
-        await using NpgsqlCommand command = _dataSource.CreateCommand();
-        (string where, List<KeyValuePair<string, object>> parameters) =
-            CertificateQuerySql.Build(query, status => (short)status, time => StoreTime.ToUtcDateTime(time));
-        foreach ((string name, object value) in parameters)
+        try
         {
-            command.Parameters.AddWithValue(name, value);
-        }
+            StoreArguments.Check(query);
+            await using NpgsqlCommand command = _dataSource.CreateCommand();
+            (string where, List<KeyValuePair<string, object>> parameters) =
+                CertificateQuerySql.Build(query, status => (short)status, time => StoreTime.ToUtcDateTime(time));
+            foreach ((string name, object value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
 
-        command.CommandText = $"SELECT {PostgresRows.CertificateColumns} FROM certificates{where} ORDER BY not_after, serial LIMIT @limit";
-        command.Parameters.AddWithValue("limit", query.Limit);
-        var certificates = new List<IssuedCertificate>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            command.CommandText = $"SELECT {PostgresRows.CertificateColumns} FROM certificates{where} ORDER BY not_after, serial LIMIT @limit";
+            command.Parameters.AddWithValue("limit", query.Limit);
+            var certificates = new List<IssuedCertificate>();
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                certificates.Add(PostgresRows.ReadCertificate(reader));
+            }
+
+            return certificates;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            certificates.Add(PostgresRows.ReadCertificate(reader));
+            throw Failed(e);
         }
-
-        return certificates;
     }
 
     public async Task<LiveCertificates> CountLiveCertificatesAsync(int generation, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using NpgsqlCommand command = _dataSource.CreateCommand(
-            "SELECT COUNT(*), MAX(not_after) FROM certificates WHERE generation = @generation AND not_after > @now");
-        command.Parameters.AddWithValue("generation", generation);
-        command.Parameters.AddWithValue("now", StoreTime.ToUtcDateTime(now));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        int count = (int)reader.GetInt64(0);
-        return new LiveCertificates(count, count == 0 ? null : reader.GetFieldValue<DateTimeOffset>(1));
+        try
+        {
+            await using NpgsqlCommand command = _dataSource.CreateCommand(
+                "SELECT COUNT(*), MAX(not_after) FROM certificates WHERE generation = @generation AND not_after > @now");
+            command.Parameters.AddWithValue("generation", generation);
+            command.Parameters.AddWithValue("now", StoreTime.ToUtcDateTime(now));
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            int count = (int)reader.GetInt64(0);
+            return new LiveCertificates(count, count == 0 ? null : reader.GetFieldValue<DateTimeOffset>(1));
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 
     public Task<IReadOnlyList<string>> RevokeAsync(IReadOnlyList<string> serials, RevocationReason reason, DateTimeOffset revokedAt, AuditEntry audit, CancellationToken cancellationToken = default)
@@ -167,15 +188,22 @@ public sealed partial class PostgresCaStore : ICaStore
 
     public async Task<IReadOnlyList<CaGeneration>> ListGenerationsAsync(CancellationToken cancellationToken = default)
     {
-        await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {PostgresRows.GenerationColumns} FROM generations ORDER BY id");
-        var generations = new List<CaGeneration>();
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            generations.Add(PostgresRows.ReadGeneration(reader));
-        }
+            await using NpgsqlCommand command = _dataSource.CreateCommand($"SELECT {PostgresRows.GenerationColumns} FROM generations ORDER BY id");
+            var generations = new List<CaGeneration>();
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                generations.Add(PostgresRows.ReadGeneration(reader));
+            }
 
-        return generations;
+            return generations;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 
     public Task<CaGeneration> SaveGenerationAsync(CaGeneration generation, AuditEntry audit, CancellationToken cancellationToken = default)
@@ -220,9 +248,16 @@ public sealed partial class PostgresCaStore : ICaStore
 
     public async Task<long> NextCrlNumberAsync(CancellationToken cancellationToken = default)
     {
-        // The row lock taken by UPDATE orders replicas; every caller gets a distinct, larger number.
-        await using NpgsqlCommand command = _dataSource.CreateCommand("UPDATE crl_number SET value = value + 1 WHERE id = 1 RETURNING value");
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        try
+        {
+            // The row lock taken by UPDATE orders replicas; every caller gets a distinct, larger number.
+            await using NpgsqlCommand command = _dataSource.CreateCommand("UPDATE crl_number SET value = value + 1 WHERE id = 1 RETURNING value");
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 
     public Task<AuditEvent> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
@@ -244,19 +279,33 @@ public sealed partial class PostgresCaStore : ICaStore
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
+    /// <summary>
+    /// A failure of the database under a running CA (server restarted or unreachable, connection
+    /// dropped, statement timed out), named with the store — never its credentials — as every
+    /// caller expects of a store: the CA counts it, the CA API answers UNAVAILABLE, an agent retries.
+    /// </summary>
+    private StoreException Failed(Exception e) => new($"CA store {Description} failed: {e.Message}", e);
+
     /// <summary>Runs <paramref name="work"/> in a transaction holding the write lock, and commits.</summary>
     private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (NpgsqlCommand writeLock = new($"SELECT pg_advisory_xact_lock({WriteLockKey})", connection, transaction))
+        try
         {
-            await writeLock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (NpgsqlCommand writeLock = new($"SELECT pg_advisory_xact_lock({WriteLockKey})", connection, transaction))
+            {
+                await writeLock.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        T result = await work(connection, transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
+            T result = await work(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Failed(e);
+        }
     }
 
     /// <summary>Appends after the current head; the caller holds the write lock.</summary>

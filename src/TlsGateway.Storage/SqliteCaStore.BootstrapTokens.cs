@@ -34,6 +34,10 @@ public sealed partial class SqliteCaStore
             AppendAudit(transaction, audit);
             transaction.Commit();
         }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
+        }
         finally
         {
             _gate.Release();
@@ -61,6 +65,10 @@ public sealed partial class SqliteCaStore
             transaction.Commit();
             return new BootstrapTokenUse(outcome, outcome == BootstrapTokenOutcome.Consumed ? row!.SpiffeId : null);
         }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
+        }
         finally
         {
             _gate.Release();
@@ -82,6 +90,10 @@ public sealed partial class SqliteCaStore
             }
 
             return tokens;
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {

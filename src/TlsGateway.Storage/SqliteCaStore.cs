@@ -64,6 +64,9 @@ public sealed partial class SqliteCaStore : ICaStore
                 DataSource = fullPath,
                 Mode = SqliteOpenMode.ReadWrite,
                 Pooling = false,
+                // Microsoft.Data.Sqlite retries a busy database on its own until the command
+                // timeout (30 s by default), on top of busy_timeout: keep both at the one documented wait.
+                DefaultTimeout = BusyTimeoutMilliseconds / 1000,
             };
             connection = new SqliteConnection(builder.ConnectionString);
             connection.Open();
@@ -154,7 +157,8 @@ public sealed partial class SqliteCaStore : ICaStore
         {
             // Disposing the transaction rolled it back: nothing of the batch remains, so every
             // row taken fails (those already failed as duplicates keep that outcome).
-            batch.ForEach(p => p.Fail(e));
+            Exception failure = e is SqliteException sqlite ? Failed(sqlite) : e;
+            batch.ForEach(p => p.Fail(failure));
             return;
         }
 
@@ -168,6 +172,10 @@ public sealed partial class SqliteCaStore : ICaStore
         try
         {
             return _statements.FindCertificate(serial);
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
@@ -188,6 +196,10 @@ public sealed partial class SqliteCaStore : ICaStore
             reader.Read();
             int count = reader.GetInt32(0);
             return new LiveCertificates(count, count == 0 ? null : StoreTime.FromUnixMilliseconds(reader.GetInt64(1)));
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
@@ -220,6 +232,10 @@ public sealed partial class SqliteCaStore : ICaStore
 
             return certificates;
         }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
+        }
         finally
         {
             _gate.Release();
@@ -248,6 +264,10 @@ public sealed partial class SqliteCaStore : ICaStore
             transaction.Commit();
             return changed;
         }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
+        }
         finally
         {
             _gate.Release();
@@ -260,6 +280,10 @@ public sealed partial class SqliteCaStore : ICaStore
         try
         {
             return _statements.ListGenerations(null);
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
@@ -281,6 +305,10 @@ public sealed partial class SqliteCaStore : ICaStore
             transaction.Commit();
             return stored;
         }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
+        }
         finally
         {
             _gate.Release();
@@ -293,6 +321,10 @@ public sealed partial class SqliteCaStore : ICaStore
         try
         {
             return _statements.NextCrlNumber();
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
@@ -310,6 +342,10 @@ public sealed partial class SqliteCaStore : ICaStore
             AuditEvent appended = AppendAudit(transaction, entry);
             transaction.Commit();
             return appended;
+        }
+        catch (SqliteException e)
+        {
+            throw Failed(e);
         }
         finally
         {
@@ -330,6 +366,10 @@ public sealed partial class SqliteCaStore : ICaStore
             try
             {
                 page = _statements.ReadAudit(next, AuditPageSize);
+            }
+            catch (SqliteException e)
+            {
+                throw Failed(e);
             }
             finally
             {
@@ -379,6 +419,13 @@ public sealed partial class SqliteCaStore : ICaStore
         _statements.InsertAudit(transaction, appended);
         return appended;
     }
+
+    /// <summary>
+    /// A failure of the database under a running CA ("database is locked" once busy_timeout has
+    /// passed, "database or disk is full", an I/O error), named with the store, as every caller
+    /// expects of a store: the CA counts it, the CA API answers UNAVAILABLE, an agent retries.
+    /// </summary>
+    private StoreException Failed(SqliteException e) => new($"CA store {Description} failed: {e.Message}", e);
 
     private async Task EnterAsync(CancellationToken cancellationToken)
     {

@@ -43,12 +43,14 @@ internal static class EdgeHost
                 EdgeConfig next = reload();
                 runtime.Apply(next);
                 current = next;
+                EdgeMetrics.RecordReload(applied: true);
                 watcher?.Watch(watchedFiles?.Invoke(next) ?? []);
                 logger.LogInformation("Configuration reloaded ({Why}); new connections use it", why);
                 return "reloaded the config and every certificate, key, bundle and CRL file it names";
             }
             catch (ConfigException e)
             {
+                EdgeMetrics.RecordReload(applied: false);
                 logger.LogError("Reload ({Why}) refused, still serving the previous configuration: {Message}", why, e.Message);
                 return $"reload refused, still serving the previous configuration: {e.Message}";
             }

@@ -22,8 +22,10 @@ internal sealed class EdgeSdsSecrets : IAsyncDisposable
 
     public EdgeSdsSecrets(ILogger logger)
     {
-        // Private to this process and removed at exit: the keys live here only while it runs.
-        _directory = Directory.CreateTempSubdirectory("tlsgw-sds-");
+        // Private to this process (0700) and removed at exit: the keys live here only while it
+        // runs. A process killed (kill -9, OOM) cannot remove its own: the next one does, by pid.
+        RemoveAbandoned();
+        _directory = Directory.CreateTempSubdirectory($"{Prefix}{Environment.ProcessId}-");
         _mirror = new SdsFileMirror(_directory.FullName, logger);
     }
 
@@ -78,6 +80,28 @@ internal sealed class EdgeSdsSecrets : IAsyncDisposable
         catch (SdsSecretUnavailableException e)
         {
             throw new ConfigException($"sds {source.Name}: {e.Message}", e);
+        }
+    }
+
+    private const string Prefix = "tlsgw-sds-";
+
+    // tlsgw-sds-PID-RANDOM directories whose process is gone hold keys nobody will delete.
+    private static void RemoveAbandoned()
+    {
+        foreach (string directory in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            string[] parts = Path.GetFileName(directory)[Prefix.Length..].Split('-', 2);
+            if (parts.Length == 2 && int.TryParse(parts[0], out int pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another user's, or going away already: not ours to clean.
+                }
+            }
         }
     }
 

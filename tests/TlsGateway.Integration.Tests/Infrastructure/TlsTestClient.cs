@@ -22,9 +22,11 @@ public sealed class TlsTestClient : IAsyncDisposable
 
     public TlsConnection Connection => _session.Connection;
 
-    public static async Task<TlsTestClient> ConnectAsync(int port, string serverName)
+    /// <param name="caFile">The roots to verify the server against (default: the test PKI's ca.pem).</param>
+    public static async Task<TlsTestClient> ConnectAsync(int port, string serverName, string? caFile = null)
     {
-        var context = TlsClientContext.Create(new TlsClientOptions(TlsProfile.Default, TestPki.Instance.Read("ca.pem")));
+        byte[] roots = caFile is null ? TestPki.Instance.Read("ca.pem") : File.ReadAllBytes(caFile);
+        var context = TlsClientContext.Create(new TlsClientOptions(TlsProfile.Default, roots));
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {

@@ -55,9 +55,14 @@ public sealed class TlsgwProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <param name="fileLimit">A lower open-file limit (ulimit -n) for the process, to test running out of descriptors.</param>
-    public static TlsgwProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int? fileLimit = null)
+    /// <param name="ignoreFileSizeSignal">
+    /// Start with SIGXFSZ ignored (inherited through exec), so a write past RLIMIT_FSIZE fails with
+    /// EFBIG instead of killing the process: how a file-size limit set later with prlimit acts as a full disk.
+    /// </param>
+    public static TlsgwProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int? fileLimit = null,
+        bool ignoreFileSizeSignal = false)
     {
-        var info = new ProcessStartInfo(fileLimit is null ? "dotnet" : "bash")
+        var info = new ProcessStartInfo(fileLimit is null && !ignoreFileSizeSignal ? "dotnet" : "bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -69,6 +74,12 @@ public sealed class TlsgwProcess : IAsyncDisposable
             // exec: the process the test signals and kills is tlsgw itself, not a shell around it.
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add($"ulimit -n {limit} && exec dotnet \"$@\"");
+            info.ArgumentList.Add("bash");
+        }
+        else if (ignoreFileSizeSignal)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("trap '' XFSZ && exec dotnet \"$@\"");
             info.ArgumentList.Add("bash");
         }
 

@@ -50,15 +50,33 @@ public sealed class PostgresServer : IAsyncLifetime
 
         await RunToolAsync("initdb", ["-D", DataDirectory, "-U", User, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
         Port = FreeLoopbackPort();
-        _server = Start(
-            Tool("postgres"),
-            [
-                "-D", DataDirectory, "-k", _directory.Path, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            ]);
+        _server = StartServer();
         await WaitUntilReadyAsync();
     }
+
+    /// <summary>
+    /// Stops the server with <c>pg_ctl stop -m MODE</c> — "fast" (what a service restart does) rolls
+    /// back open transactions and disconnects every client; "immediate" is a crash, and with this
+    /// cluster's synchronous_commit=off it may lose the last acknowledged commits — and after
+    /// <paramref name="downFor"/> starts it again on the same port and data.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downFor, string mode = "fast")
+    {
+        await RunToolAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", mode, "-w"]);
+        await _server!.WaitForExitAsync();
+        _server.Dispose();
+        await Task.Delay(downFor);
+        _server = StartServer();
+        await WaitUntilReadyAsync();
+    }
+
+    private Process StartServer() => Start(
+        Tool("postgres"),
+        [
+            "-D", DataDirectory, "-k", _directory.Path, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+        ]);
 
     /// <summary>Creates an empty database and returns a URI for it, password included.</summary>
     public async Task<string> CreateDatabaseAsync()
