@@ -55,12 +55,15 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
     public void Serving(EdgeRuntime? edge)
     {
         _edge = edge;
+        bool tookOver = _client is not null;
         // Handed-over sockets no listener took (a listener the new config dropped) close here.
         _client?.Edge.Dispose();
         _client?.ConfirmServing();
         _client?.Dispose();
         _client = null;
         _server = HotRestartServer.TryStart(_path, Offer, StepAside, _logger);
+        // Under systemd (Type=notify, NotifyAccess=all) the service now follows this process.
+        SystemdNotify.Send(tookOver ? $"MAINPID={Environment.ProcessId}\nREADY=1" : "READY=1");
     }
 
     private HandoffOffer Offer()

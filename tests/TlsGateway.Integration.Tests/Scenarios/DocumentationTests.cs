@@ -43,7 +43,7 @@ public sealed partial class DocumentationTests
         ProcessResult check = await ProcessRunner.RunAsync("promtool", ["check", "rules", directory.Write("rules.yml", rules)]);
 
         Assert.True(check.ExitCode == 0, check.Combined);
-        Assert.Contains("SUCCESS: 11 rules found", check.Combined);
+        Assert.Contains("SUCCESS: 12 rules found", check.Combined);
     }
 
     [Fact]

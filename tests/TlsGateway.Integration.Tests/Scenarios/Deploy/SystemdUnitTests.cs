@@ -55,7 +55,16 @@ public sealed class SystemdUnitTests
         var users = new HashSet<string>(StringComparer.Ordinal);
         foreach (SystemdUnit unit in Units())
         {
-            Assert.Contains(unit.Get("Service", "Type"), new[] { "exec", "simple" });
+            // `serve` tells systemd when it is ready and, after a hot restart, which process is the
+            // main one now (docs/hot-restart.md): that needs Type=notify with NotifyAccess=all.
+            bool serves = unit.ExecStart.Count > 1 && unit.ExecStart[1] == "serve";
+            Assert.Equal(serves ? "notify" : "exec", unit.Get("Service", "Type"));
+            if (serves)
+            {
+                Assert.Equal("all", unit.Get("Service", "NotifyAccess"));
+                Assert.StartsWith("/run/", unit.Option("--restart-socket"));
+            }
+
             string user = unit.Get("Service", "User") ?? "";
             Assert.True(user.Length > 0 && user != "root", $"{unit}: User={user}");
             Assert.True(users.Add(user), $"{unit}: User={user} is shared with another unit");

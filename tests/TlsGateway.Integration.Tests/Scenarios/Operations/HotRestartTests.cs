@@ -209,6 +209,35 @@ public sealed class HotRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Under_systemd_the_old_process_says_ready_and_the_new_one_says_it_is_the_main_process_now()
+    {
+        await using var upstream = new PlainEchoUpstream("up");
+        int port = FreePort.Next();
+        using var dir = new TempDirectory();
+        // Plays systemd's notify socket (sd_notify(3)): one datagram per state change.
+        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        systemd.Bind(new UnixDomainSocketEndPoint(dir.PathOf("notify.sock")));
+        var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = dir.PathOf("notify.sock") };
+        string config = dir.Write("tlsgw.yaml", ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]));
+
+        await using TlsgwProcess old = TlsgwProcess.Start(["serve", "-c", config], environment);
+        Assert.Equal("READY=1", await NotificationAsync(systemd));
+        await using TlsgwProcess replacement = TlsgwProcess.Start(["serve", "-c", config, "--hot-restart"], environment);
+
+        Assert.Equal($"MAINPID={replacement.Pid}\nREADY=1", await NotificationAsync(systemd));
+        Assert.Equal(0, await old.WaitForExitAsync(ExitWithin));
+        Assert.Contains("up:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+    }
+
+    private static async Task<string> NotificationAsync(Socket systemd)
+    {
+        var buffer = new byte[512];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int length = await systemd.ReceiveAsync(buffer, SocketFlags.None, limit.Token);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    [Fact]
     public async Task Hot_restart_with_nothing_running_starts_fresh()
     {
         await using var upstream = new PlainEchoUpstream("up");
