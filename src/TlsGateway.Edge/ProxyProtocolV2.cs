@@ -43,7 +43,9 @@ public static class ProxyProtocolV2
 
         if (facts.ServerName is not null)
         {
-            WriteTlv(tlvs, TypeAuthority, Encoding.ASCII.GetBytes(facts.ServerName));
+            // UTF-8, as proxy-protocol.txt section 2.2.2 specifies for PP2_TYPE_AUTHORITY: OpenSSL
+            // passes on an SNI with non-ASCII bytes, and ASCII would turn each of them into '?'.
+            WriteTlv(tlvs, TypeAuthority, Encoding.UTF8.GetBytes(facts.ServerName));
         }
 
         using (var ssl = new MemoryStream())

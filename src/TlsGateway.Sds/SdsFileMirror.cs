@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
+using TlsGateway.Identity;
 using EnvoySecret = TlsGateway.Grpc.Envoy.Tls.Secret;
 
 namespace TlsGateway.Sds;
@@ -85,6 +86,29 @@ public sealed class SdsFileMirror : IAsyncDisposable
             return "the certificate or the private key is missing (only inline_bytes is accepted)";
         }
 
+        // The bytes the files will hold (PEM is ASCII), checked as the edge will read them.
+        byte[] chainBytes = System.Text.Encoding.ASCII.GetBytes(chain);
+        byte[] keyBytes = System.Text.Encoding.ASCII.GetBytes(key);
+        try
+        {
+            if (Check(secret.Name, chain, key, chainBytes, keyBytes) is { } refusal)
+            {
+                return refusal;
+            }
+
+            // Key first: the edge reloads a moment after the last change, when both files agree.
+            AtomicFile.Write(keyFile, keyBytes, AtomicFile.PrivateMode);
+            AtomicFile.Write(certificateFile, chainBytes, AtomicFile.PublicMode);
+            return null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(keyBytes);
+        }
+    }
+
+    private static string? Check(string name, string chain, string key, byte[] chainBytes, byte[] keyBytes)
+    {
         try
         {
             using X509Certificate2 leaf = X509Certificate2.CreateFromPem(chain, key);
@@ -92,20 +116,26 @@ public sealed class SdsFileMirror : IAsyncDisposable
             {
                 return $"the certificate expired at {leaf.NotAfter.ToUniversalTime():O}";
             }
+
+            // .NET reads only the first certificate and key block; the edge loads the files with
+            // OpenSSL, which reads every certificate of the chain: a version only OpenSSL refuses
+            // must be NACKed here, not ACKed and then fail the edge's reload.
+            using CertificateKeyPair loadable = CertificateKeyPair.FromPem(chainBytes, keyBytes, $"of SDS secret '{SafeText.Of(name)}'");
+            return null;
         }
         catch (ArgumentException)
         {
             return "the private key does not match the certificate";
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
+            // PlatformNotSupportedException: a key on a curve .NET does not know (an unknown OID).
             return $"the certificate or key cannot be read: {e.Message}";
         }
-
-        // Key first: the edge reloads a moment after the last change, when both files agree.
-        AtomicFile.Write(keyFile, key, AtomicFile.PrivateMode);
-        AtomicFile.Write(certificateFile, chain, AtomicFile.PublicMode);
-        return null;
+        catch (CryptoConfigurationException e)
+        {
+            return $"the certificate chain or key cannot be loaded: {e.Message}";
+        }
     }
 
     internal static string? WriteTicketKeys(EnvoySecret secret, string file)

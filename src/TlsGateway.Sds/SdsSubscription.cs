@@ -102,18 +102,7 @@ public sealed class SdsSubscription : IAsyncDisposable
 
     private async Task AnswerAsync(IClientStreamWriter<DiscoveryRequest> requests, DiscoveryResponse response, CancellationToken cancellationToken)
     {
-        string? error;
-        try
-        {
-            EnvoySecret? secret = response.Resources.Where(r => r.TypeUrl == SecretNames.SecretTypeUrl).Select(r => r.Unpack<EnvoySecret>())
-                .FirstOrDefault(s => s.Name == Name);
-            error = secret is null ? $"the response holds no secret named '{Name}'" : Apply(secret);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            error = $"the secret cannot be decoded: {e.Message}";
-        }
-
+        string? error = Accept(response, Name, _apply);
         if (error is null)
         {
             Version = response.VersionInfo;
@@ -128,11 +117,32 @@ public sealed class SdsSubscription : IAsyncDisposable
         await requests.WriteAsync(nack, cancellationToken).ConfigureAwait(false);
     }
 
-    private string? Apply(EnvoySecret secret)
+    /// <summary>
+    /// What one response means for secret <paramref name="name"/>: null when <paramref name="apply"/>
+    /// installed it (ACK), or why it was refused (the NACK's error_detail). Everything in the
+    /// response is the agent's to choose, so nothing in it may make this throw.
+    /// </summary>
+    internal static string? Accept(DiscoveryResponse response, string name, Func<EnvoySecret, string?> apply)
     {
+        EnvoySecret? secret;
         try
         {
-            return _apply(secret);
+            secret = response.Resources.Where(r => r.TypeUrl == SecretNames.SecretTypeUrl).Select(r => r.Unpack<EnvoySecret>())
+                .FirstOrDefault(s => s.Name == name);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            return $"the secret cannot be decoded: {e.Message}";
+        }
+
+        if (secret is null)
+        {
+            return $"the response holds no secret named '{name}'";
+        }
+
+        try
+        {
+            return apply(secret);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {

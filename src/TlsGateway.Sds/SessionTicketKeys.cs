@@ -142,7 +142,8 @@ public sealed class SessionTicketKeys : IAsyncDisposable
             throw new IOException($"{path}: not a session-ticket key file ({e.Message})", e);
         }
 
-        if (ring is null || ring.Keys.Count < 2 || ring.Keys.Any(k => k.Bytes is null || k.Bytes.Length != KeyLength))
+        // The serializer leaves a missing "keys" (or a null entry) null whatever the record says: check for it.
+        if (ring?.Keys is null || ring.Keys.Count < 2 || ring.Keys.Any(k => k?.Bytes is null || k.Bytes.Length != KeyLength))
         {
             throw new IOException($"{path}: a session-ticket key file needs at least 2 keys of exactly {KeyLength} bytes");
         }

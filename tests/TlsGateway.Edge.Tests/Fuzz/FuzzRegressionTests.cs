@@ -1,4 +1,6 @@
+using System.Net;
 using TlsGateway.Config;
+using static TlsGateway.Edge.Tests.Infrastructure.HandshakeSamples;
 
 namespace TlsGateway.Edge.Tests.Fuzz;
 
@@ -16,5 +18,20 @@ public sealed class FuzzRegressionTests
         Assert.StartsWith("/etc/tlsgw/tlsgw.yaml", refused.Message);
         Assert.Contains("not valid YAML", refused.Message);
         Assert.IsType<InvalidOperationException>(refused.InnerException); // the library's own failure, caught
+    }
+
+    [Fact]
+    public void A_server_name_with_non_ascii_bytes_reaches_the_upstream_as_the_client_sent_it()
+    {
+        // The writer encoded PP2_TYPE_AUTHORITY as ASCII, so the upstream read "b?cher.example"
+        // (found by ProxyProtocolWriterFuzzTests); OpenSSL passes such an SNI on, and the PROXY
+        // protocol's authority is UTF-8.
+        byte[] header = ProxyProtocolV2.Build(new IPEndPoint(IPAddress.Loopback, 40000), new IPEndPoint(IPAddress.Loopback, 8443),
+            Facts(serverName: "bücher.example"), null);
+
+        ProxyProtocolV2Header read = ProxyProtocolV2Header.TryParse(header)!;
+
+        Assert.Equal("bücher.example", read.Authority);
+        Assert.Equal("bücher.example"u8.ToArray(), read.Tlvs[ProxyProtocolV2.TypeAuthority]);
     }
 }
