@@ -13,6 +13,11 @@ namespace TlsGateway.Grpc;
 /// </summary>
 public static class UnixSocketListener
 {
+    /// <summary>The longest path a Unix socket can have: sun_path holds 108 bytes with the terminating NUL.</summary>
+    public const int MaxPathBytes = 107;
+
+    private static int s_staging;
+
     /// <summary>
     /// Binds PATH with MODE and listens. A file already at PATH that no process answers on (the
     /// socket a crashed process left) is replaced; a live one is refused. .NET cannot tell a
@@ -20,6 +25,11 @@ public static class UnixSocketListener
     /// </summary>
     public static Socket Bind(string path, UnixFileMode mode, SocketType type = SocketType.Stream)
     {
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            throw new IOException($"the socket path {path} is {System.Text.Encoding.UTF8.GetByteCount(path)} bytes; a Unix socket path is at most {MaxPathBytes} (sun_path, unix(7)): choose a shorter one");
+        }
+
         if (Directory.Exists(path))
         {
             throw new IOException($"{path} is a directory, not a socket path");
@@ -38,7 +48,8 @@ public static class UnixSocketListener
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // Bound under a staging name and renamed into place once listening: a client that sees
         // PATH can connect at once, never meeting a socket that is bound but not yet listening.
-        string staging = $"{path}.{Environment.ProcessId}.binding";
+        // Named short, not after PATH: PATH may be close to the length limit itself.
+        string staging = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Environment.ProcessId}.{Interlocked.Increment(ref s_staging)}.bind");
         File.Delete(staging);
         var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         try

@@ -28,8 +28,22 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>The default restart socket of a config file: beside it, so each config has its own.</summary>
-    public static string DefaultPath(string configPath) => configPath + ".restart.sock";
+    /// <summary>
+    /// The default restart socket of a config file: beside it, so each config has its own; when
+    /// that path is too long for a Unix socket, one in the temporary directory named by a hash
+    /// of the config's path (the next process computes the same name).
+    /// </summary>
+    public static string DefaultPath(string configPath)
+    {
+        string beside = configPath + ".restart.sock";
+        if (System.Text.Encoding.UTF8.GetByteCount(beside) <= Grpc.UnixSocketListener.MaxPathBytes)
+        {
+            return beside;
+        }
+
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(configPath));
+        return Path.Combine(Path.GetTempPath(), $"tlsgw-{Convert.ToHexStringLower(hash)[..16]}.restart.sock");
+    }
 
     /// <summary>Cancelled once another process has taken over from this one.</summary>
     public CancellationToken HandedOff => _handedOff.Token;

@@ -54,7 +54,7 @@ internal sealed class HotRestartServer : IAsyncDisposable
             HotRestartLog.Listening(logger, path);
             return new HotRestartServer(path, listener, offer, handedOff, logger);
         }
-        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException or ArgumentException)
         {
             HotRestartLog.Unavailable(logger, path, e.Message);
             return null;

@@ -48,7 +48,8 @@ public sealed class ServeReloadTests
         File.CreateSymbolicLink(Path.Combine(mount, "tlsgw.yaml"), Path.Combine("..data", "tlsgw.yaml"));
         await using TlsgwProcess serve = TlsgwProcess.Start(["serve", "-c", Path.Combine(mount, "tlsgw.yaml")]);
         await serve.WaitForPortAsync(port);
-        Assert.Contains("first:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+        SClientResult before = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
+        Assert.True(before.Process.StandardOutput.Contains("first:ping"), before.Output + "\n" + serve.Output);
 
         // An update, as the kubelet's AtomicWriter does it: new directory, new link, rename over ..data.
         WriteVersion(mount, "..2026_11_24_01_05_00.2", ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [second.Address])]));

@@ -238,6 +238,27 @@ public sealed class HotRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_config_too_deep_for_a_socket_beside_it_restarts_through_one_in_the_temporary_directory()
+    {
+        await using var upstream = new PlainEchoUpstream("up");
+        int port = FreePort.Next();
+        using var dir = new TempDirectory();
+        // Beside this config, the socket path would exceed the 107 bytes a Unix socket path may have.
+        string deep = Directory.CreateDirectory(Path.Combine(dir.Path, new string('d', 60), new string('e', 60))).FullName;
+        string config = Path.Combine(deep, "tlsgw.yaml");
+        await File.WriteAllTextAsync(config, ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]));
+
+        await using TlsgwProcess old = TlsgwProcess.Start(["serve", "-c", config]);
+        await old.WaitForOutputAsync(TakeOverReady);
+        Assert.Matches(@"through /.*/tlsgw-[0-9a-f]{16}\.restart\.sock", old.Output);
+        await using TlsgwProcess replacement = TlsgwProcess.Start(["serve", "-c", config, "--hot-restart"]);
+
+        Assert.Equal(0, await old.WaitForExitAsync(ExitWithin));
+        Assert.Contains("took over 1 listening sockets", replacement.Output);
+        Assert.Contains("up:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+    }
+
+    [Fact]
     public async Task Hot_restart_with_nothing_running_starts_fresh()
     {
         await using var upstream = new PlainEchoUpstream("up");
