@@ -65,7 +65,7 @@ internal static class ServeCommand
 
                 // Without an admin port nothing listens to the meters, and measuring costs nothing.
                 using AdminApi? api = adminConfig is null ? null : new AdminApi();
-                await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers, restart.TakeSdsSocket());
+                await using AgentHost? agent = agentConfig is null ? null : await AgentHost.StartAsync(agentConfig, loggers, restart.TakeSdsSocket(agentConfig.SocketPath));
                 restart.Agent = agent;
                 if (agent is not null && api is not null)
                 {
@@ -73,7 +73,7 @@ internal static class ServeCommand
                 }
 
                 await using AdminServer? admin = api is null ? null
-                    : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers, inherited: restart.TakeAdminSocket());
+                    : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers, inherited: restart.TakeAdminSocket(adminConfig.Listen));
                 restart.Admin = admin;
                 if (api is not null)
                 {

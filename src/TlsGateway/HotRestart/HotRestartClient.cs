@@ -21,6 +21,8 @@ internal sealed class HotRestartClient : IDisposable
     private readonly int _oldPid;
     private Socket? _admin;
     private Socket? _sds;
+    private string? _adminAddress;
+    private string? _sdsPath;
     private bool _finished;
 
     private HotRestartClient(HandoffChannel channel, int oldPid, InheritedListeners edge, Socket? admin, Socket? sds, ILogger logger)
@@ -37,11 +39,14 @@ internal sealed class HotRestartClient : IDisposable
     public InheritedListeners Edge { get; }
 
 
-    /// <summary>The admin port's listening socket, if the old process had one; the caller owns it from now on.</summary>
-    public Socket? TakeAdmin() => Interlocked.Exchange(ref _admin, null);
+    /// <summary>
+    /// The admin port's listening socket if the old process had one on <paramref name="address"/>
+    /// (a config that moved the port binds anew); the caller owns it from now on.
+    /// </summary>
+    public Socket? TakeAdmin(string address) => _adminAddress == address ? Interlocked.Exchange(ref _admin, null) : null;
 
-    /// <summary>The agent's SDS socket, if the old process had one; the caller owns it from now on.</summary>
-    public Socket? TakeSds() => Interlocked.Exchange(ref _sds, null);
+    /// <summary>The agent's SDS socket if the old process served <paramref name="path"/>; the caller owns it from now on.</summary>
+    public Socket? TakeSds(string path) => _sdsPath == path ? Interlocked.Exchange(ref _sds, null) : null;
 
     /// <summary>
     /// Connects to the process serving at <paramref name="path"/> and takes its sockets. Null when
@@ -91,6 +96,8 @@ internal sealed class HotRestartClient : IDisposable
         var edge = new InheritedListeners();
         Socket? admin = null;
         Socket? sds = null;
+        string? adminAddress = null;
+        string? sdsPath = null;
         try
         {
             for (int i = 0; i < descriptors.Length; i++)
@@ -105,9 +112,11 @@ internal sealed class HotRestartClient : IDisposable
                         break;
                     case "admin" when admin is null:
                         admin = socket;
+                        adminAddress = what.Address;
                         break;
                     case "sds" when sds is null:
                         sds = socket;
+                        sdsPath = what.Address;
                         break;
                     default:
                         NativeSockets.CloseOwnDescriptor(socket);
@@ -115,7 +124,7 @@ internal sealed class HotRestartClient : IDisposable
                 }
             }
 
-            return new HotRestartClient(channel, offer.Pid ?? 0, edge, admin, sds, logger);
+            return new HotRestartClient(channel, offer.Pid ?? 0, edge, admin, sds, logger) { _adminAddress = adminAddress, _sdsPath = sdsPath };
         }
         catch
         {
@@ -193,7 +202,7 @@ internal sealed class HotRestartClient : IDisposable
     {
         Fail("the new process stopped before it served");
         Edge.Dispose();
-        foreach (Socket? untaken in new[] { TakeAdmin(), TakeSds() })
+        foreach (Socket? untaken in new[] { Interlocked.Exchange(ref _admin, null), Interlocked.Exchange(ref _sds, null) })
         {
             if (untaken is not null)
             {

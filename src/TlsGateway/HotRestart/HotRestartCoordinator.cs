@@ -58,9 +58,11 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
     /// <summary>Takes the sockets of the process serving at the restart socket, if one does. Throws <see cref="IOException"/> if it answers but fails.</summary>
     public void TakeOver() => _client = HotRestartClient.TryConnect(_path, _logger);
 
-    public Socket? TakeAdminSocket() => _client?.TakeAdmin();
+    /// <summary>The handed-over admin socket, if it listens where this config wants the admin port.</summary>
+    public Socket? TakeAdminSocket(System.Net.IPEndPoint wanted) => _client?.TakeAdmin(wanted.ToString());
 
-    public Socket? TakeSdsSocket() => _client?.TakeSds();
+    /// <summary>The handed-over SDS socket, if it is at the path this config names.</summary>
+    public Socket? TakeSdsSocket(string path) => _client?.TakeSds(path);
 
     /// <summary>Starting failed: the process being replaced keeps serving, and logs why.</summary>
     public void Fail(string reason) => _client?.Fail(reason);

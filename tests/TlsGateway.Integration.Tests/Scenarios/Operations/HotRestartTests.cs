@@ -259,6 +259,26 @@ public sealed class HotRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_replacement_whose_config_moves_the_admin_port_binds_the_new_one_and_the_old_one_closes()
+    {
+        await using var upstream = new PlainEchoUpstream("up");
+        int port = FreePort.Next();
+        int admin = FreePort.Next();
+        int moved = FreePort.Next();
+        await using ServeProcess old = await StartOldAsync(port, upstream.Address, admin);
+        string config = Path.Combine(old.Directory, "moved.yaml");
+        await File.WriteAllTextAsync(config, Config(port, upstream.Address, moved));
+
+        await using TlsgwProcess replacement = TlsgwProcess.Start(["serve", "-c", config, "--hot-restart", "--restart-socket", old.ConfigPath + ".restart.sock"]);
+        Assert.Equal(0, await old.Process.WaitForExitAsync(ExitWithin));
+
+        await replacement.WaitForPortAsync(moved);
+        Assert.Equal(200, await AdminStatusAsync(moved, "/healthz"));
+        Assert.False(LoopbackProbe.Accepts(admin), "the old admin port still accepts after its process exited");
+        Assert.Contains("up:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test")).Process.StandardOutput);
+    }
+
+    [Fact]
     public async Task Hot_restart_with_nothing_running_starts_fresh()
     {
         await using var upstream = new PlainEchoUpstream("up");
