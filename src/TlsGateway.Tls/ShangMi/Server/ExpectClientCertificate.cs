@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace TlsGateway.Tls.ShangMi;
+
+/// <summary>
+/// After a CertificateRequest the client's flight starts with Certificate (RFC 8446 §4.4.2), empty
+/// when it has none. An empty one is certificate_required under <see cref="ClientCertificateMode.Required"/>
+/// (§4.4.2.4); otherwise the client goes on unauthenticated.
+/// </summary>
+/// <remarks>
+/// TODO(issue 6): the chain is not validated against <see cref="ManagedServerOptions.ClientTrustAnchors"/>
+/// yet; only possession of the leaf's key is proven (by the CertificateVerify that follows).
+/// </remarks>
+internal sealed class ExpectClientCertificate(PendingClientFlight flight) : ServerState
+{
+    public override ServerState Handle(ServerHandshakeContext context, HandshakeType type, ReadOnlySpan<byte> message)
+    {
+        if (type != HandshakeType.Certificate)
+        {
+            throw Unexpected(type, "the client's Certificate");
+        }
+
+        Certificate certificate = Certificate.Parse(Body(message));
+        if (!certificate.RequestContext.IsEmpty)
+        {
+            // §4.4.2: in the handshake the context echoes the CertificateRequest's, which is empty.
+            throw new TlsProtocolException(AlertDescription.IllegalParameter, "a non-empty certificate_request_context in the handshake");
+        }
+
+        flight.Transcript.AppendData(message);
+        if (certificate.Entries.Count == 0)
+        {
+            if (context.Options.ClientCertificates == ClientCertificateMode.Required)
+            {
+                // §4.4.2.4: "the server MAY at its discretion ... abort the handshake with a
+                // "certificate_required" alert".
+                throw new TlsProtocolException(AlertDescription.CertificateRequired, "the client sent no certificate");
+            }
+
+            return new ExpectClientFinished(flight);
+        }
+
+        X509Certificate2 leaf;
+        try
+        {
+            leaf = X509CertificateLoader.LoadCertificate(certificate.Entries[0].CertData.Span);
+        }
+        catch (CryptographicException e)
+        {
+            throw new TlsProtocolException(AlertDescription.BadCertificate, $"the client's certificate does not parse: {e.Message}");
+        }
+
+        context.PeerCertificates = [.. certificate.Entries.Select(entry => entry.CertData.ToArray())];
+        context.PeerCertificate = leaf;
+        return new ExpectClientCertificateVerify(flight, leaf);
+    }
+
+    public override void Dispose() => flight.Dispose();
+}

@@ -1,0 +1,279 @@
+using System.Buffers;
+using System.Security.Cryptography.X509Certificates;
+
+namespace TlsGateway.Tls.ShangMi;
+
+/// <summary>
+/// One server connection of the managed TLS 1.3 engine, sans-I/O: the caller feeds bytes read from
+/// the peer to <see cref="Feed"/>, sends whatever <see cref="TakePendingOutput"/> returns, reads
+/// decrypted data from <see cref="TakeReceivedPlaintext"/>, and writes with <see cref="Write"/>.
+/// There are no sockets, threads or timers inside. A protocol error never escapes as an exception:
+/// the connection ends, the alert to send is in the pending output, and <see cref="Failure"/> says
+/// why (for logs, never for the peer). Not thread-safe: one connection belongs to one pump.
+/// </summary>
+public sealed class ManagedTlsConnection : IDisposable
+{
+    private const int MaxHandshakeMessageLength = 1 << 17;
+
+    private readonly ServerRecordLayer _records = new();
+    private readonly RecordSplitter _inbound = new();
+    private readonly ArrayBufferWriter<byte> _received = new();
+    private readonly ServerHandshakeContext _context;
+    private ServerState _state = new ExpectClientHello();
+    private bool _ended;
+    private bool _writeClosed;
+
+    private ManagedTlsConnection(ManagedServerOptions options)
+    {
+        _context = new ServerHandshakeContext(options, _records);
+    }
+
+    public static ManagedTlsConnection CreateServer(ManagedServerOptions options) => new(options);
+
+    public bool IsHandshakeComplete { get; private set; }
+
+    /// <summary>True once nothing more is read: closed by us, by the peer's close_notify, or by an error.</summary>
+    public bool IsEnded => _ended;
+
+    /// <summary>True once nothing more can be written: after <see cref="Close"/> or an error.</summary>
+    public bool IsWriteClosed => _writeClosed;
+
+    /// <summary>The peer sent close_notify (RFC 8446 §6.1).</summary>
+    public bool PeerClosed { get; private set; }
+
+    /// <summary>The error that ended the connection, with the alert sent for it; null otherwise.</summary>
+    public TlsProtocolException? Failure { get; private set; }
+
+    /// <summary>A fatal alert the peer sent, if that is how the connection ended.</summary>
+    public AlertDescription? ReceivedAlert { get; private set; }
+
+    public Tls13CipherSuite? CipherSuite => _context.Suite;
+
+    public NamedGroup? Group => _context.Group;
+
+    public bool HelloRetried => _context.HelloRetried;
+
+    public string? ApplicationProtocol => _context.ApplicationProtocol;
+
+    public string? ServerName => _context.ServerName;
+
+    /// <summary>The client's chain (DER, leaf first), empty if it sent none.</summary>
+    public IReadOnlyList<byte[]> PeerCertificates => _context.PeerCertificates;
+
+    public X509Certificate2? PeerCertificate => _context.PeerCertificate;
+
+    public SignatureScheme? PeerSignatureScheme => _context.PeerSignatureScheme;
+
+    public int PendingOutputLength => _records.Output.WrittenCount;
+
+    public int ReceivedPlaintextLength => _received.WrittenCount;
+
+    /// <summary>Feeds bytes received from the peer; any answer is in the pending output afterwards.</summary>
+    public void Feed(ReadOnlySpan<byte> fromPeer)
+    {
+        if (_ended)
+        {
+            return; // §6: nothing is read after close or a fatal alert.
+        }
+
+        try
+        {
+            while (!fromPeer.IsEmpty && !_ended)
+            {
+                int taken = _inbound.Append(fromPeer);
+                fromPeer = fromPeer[taken..];
+                while (!_ended && _inbound.TryRead(out InboundRecord record))
+                {
+                    ProcessRecord(record);
+                }
+            }
+        }
+        catch (TlsProtocolException e)
+        {
+            Fail(e);
+        }
+    }
+
+    /// <summary>The bytes to send to the peer now (records, alerts); empty when there are none.</summary>
+    public byte[] TakePendingOutput()
+    {
+        byte[] output = _records.Output.WrittenSpan.ToArray();
+        _records.Output.ResetWrittenCount();
+        return output;
+    }
+
+    /// <summary>Application data received and decrypted so far.</summary>
+    public byte[] TakeReceivedPlaintext()
+    {
+        byte[] data = _received.WrittenSpan.ToArray();
+        _received.Clear();
+        return data;
+    }
+
+    /// <summary>Protects <paramref name="plaintext"/> as application data; the records are pending output.</summary>
+    public void Write(ReadOnlySpan<byte> plaintext)
+    {
+        if (_writeClosed || _state is not ExpectTraffic traffic)
+        {
+            throw new InvalidOperationException(_writeClosed ? "the connection is closed for writing" : "the handshake is not complete");
+        }
+
+        if (_records.WriteProtection!.KeyUpdateNeeded)
+        {
+            // §5.5: rekey before the suite's confidentiality limit.
+            traffic.UpdateSendingKey(_context, KeyUpdateRequest.UpdateNotRequested);
+        }
+
+        _records.SendProtected(ContentType.ApplicationData, plaintext);
+    }
+
+    /// <summary>Sends a KeyUpdate (§4.6.3); with <paramref name="requestPeerUpdate"/> the client must update too.</summary>
+    public void UpdateKeys(bool requestPeerUpdate)
+    {
+        if (_writeClosed || _ended || _state is not ExpectTraffic traffic)
+        {
+            throw new InvalidOperationException("KeyUpdate needs a completed, open connection");
+        }
+
+        traffic.UpdateSendingKey(_context, requestPeerUpdate ? KeyUpdateRequest.UpdateRequested : KeyUpdateRequest.UpdateNotRequested);
+    }
+
+    /// <summary>Sends close_notify (RFC 8446 §6.1) and ends the connection for writing and reading.</summary>
+    public void Close()
+    {
+        if (!_writeClosed)
+        {
+            _records.SendAlert(AlertDescription.CloseNotify);
+            End();
+        }
+    }
+
+    public void Dispose()
+    {
+        End();
+        _records.Dispose();
+        _inbound.Dispose();
+        _context.PeerCertificate?.Dispose();
+    }
+
+    private void ProcessRecord(InboundRecord record)
+    {
+        switch (record.Type)
+        {
+            case ContentType.ChangeCipherSpec:
+                PlaintextRecords.Read(record); // checks it is the single byte 0x01
+                if (!_state.AcceptsChangeCipherSpec)
+                {
+                    throw new TlsProtocolException(AlertDescription.UnexpectedMessage, "change_cipher_spec outside the handshake (RFC 8446 §5)");
+                }
+
+                return;
+            case ContentType.ApplicationData when _records.ReadProtection is not null:
+                int length = _records.ReadProtection.Open(record.Bytes, out ContentType type);
+                HandleContent(type, record.Bytes.Slice(RecordLimits.HeaderLength, length));
+                return;
+            case ContentType.Handshake when _records.ReadProtection is not null:
+                // §5: once keys are in use a plaintext handshake record is an error.
+                throw new TlsProtocolException(AlertDescription.UnexpectedMessage, "a plaintext handshake record after keys were established");
+            default:
+                // Before keys; and a plaintext alert is accepted at any time, since a client that
+                // failed before it had our keys can only send its alert in the clear.
+                HandleContent(record.Type, PlaintextRecords.Read(record));
+                return;
+        }
+    }
+
+    private void HandleContent(ContentType type, ReadOnlySpan<byte> content)
+    {
+        switch (type)
+        {
+            case ContentType.Handshake:
+                _records.InboundHandshake.Write(content);
+                DispatchHandshakeMessages();
+                break;
+            case ContentType.Alert:
+                HandleAlert(content);
+                break;
+            case ContentType.ApplicationData when _state.IsTraffic && _records.InboundHandshake.WrittenCount == 0:
+                _received.Write(content);
+                break;
+            default:
+                // §5.1: application data may not interleave with a fragmented handshake message,
+                // and there is none before the client's Finished (no 0-RTT here).
+                throw new TlsProtocolException(AlertDescription.UnexpectedMessage, $"{type} before the handshake completed");
+        }
+    }
+
+    private void DispatchHandshakeMessages()
+    {
+        ArrayBufferWriter<byte> buffer = _records.InboundHandshake;
+        while (!_ended && HandshakeMessage.TryReadHeader(buffer.WrittenSpan, out HandshakeType type, out int bodyLength))
+        {
+            if (bodyLength > MaxHandshakeMessageLength)
+            {
+                throw new TlsProtocolException(AlertDescription.DecodeError, $"a {bodyLength}-byte {type} message is larger than this server accepts");
+            }
+
+            int total = HandshakeMessage.HeaderLength + bodyLength;
+            if (buffer.WrittenCount < total)
+            {
+                return;
+            }
+
+            byte[] message = buffer.WrittenSpan[..total].ToArray();
+            byte[] rest = buffer.WrittenSpan[total..].ToArray();
+            buffer.Clear();
+            buffer.Write(rest);
+
+            // Ownership of the state's secrets moves into the next state on success; on an error the
+            // current state is disposed by End().
+            _state = _state.Handle(_context, type, message);
+            IsHandshakeComplete |= _state.IsTraffic;
+        }
+    }
+
+    private void HandleAlert(ReadOnlySpan<byte> content)
+    {
+        if (content.Length != 2)
+        {
+            throw new TlsProtocolException(AlertDescription.DecodeError, $"an alert of {content.Length} bytes");
+        }
+
+        var description = (AlertDescription)content[1];
+        if (description == AlertDescription.CloseNotify)
+        {
+            // §6.1: the peer will send no more; we may still write until we close (half-close).
+            PeerClosed = true;
+            _ended = true;
+            return;
+        }
+
+        if (description == AlertDescription.UserCanceled)
+        {
+            return; // §6.1: user_canceled is followed by close_notify; nothing to do yet.
+        }
+
+        ReceivedAlert = description;
+        End();
+    }
+
+    private void Fail(TlsProtocolException error)
+    {
+        Failure = error;
+        if (!_writeClosed)
+        {
+            _records.SendAlert(error.Alert);
+        }
+
+        End();
+    }
+
+    private void End()
+    {
+        _ended = true;
+        _writeClosed = true;
+        _state.Dispose();
+        _state = new ExpectClientHello();
+        _inbound.ReleaseIfEmpty();
+    }
+}

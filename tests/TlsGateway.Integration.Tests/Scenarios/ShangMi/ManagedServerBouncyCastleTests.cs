@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using TlsGateway.Crypto.ShangMi;
+using TlsGateway.Integration.Tests.Infrastructure;
+using TlsGateway.Tls;
+using TlsGateway.Tls.ShangMi;
+using TlsGateway.Tls.Tests.ShangMi.Handshake;
+
+namespace TlsGateway.Integration.Tests.Scenarios.ShangMi;
+
+/// <summary>
+/// The managed TLS 1.3 server (<see cref="ManagedTlsConnection"/>) against Bouncy Castle Java's RFC 8998
+/// client (tests/peers/bc-tls): TLS_SM4_GCM_SM3 and TLS_SM4_CCM_SM3 over curveSM2 with sm2sig_sm3, the
+/// SM2 chain from make-sm2-pki.sh, with and without a client certificate and with a HelloRetryRequest.
+/// Every assertion reads the client's own "HANDSHAKE ok ..." and "ECHO ok ..." lines.
+/// </summary>
+public sealed class ManagedServerBouncyCastleTests(BouncyCastlePeerTests.PeerFixture peer)
+    : IClassFixture<BouncyCastlePeerTests.PeerFixture>
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(45);
+
+    public static TheoryData<string, string> ShangMiSuites => new() { { "gcm", "0x00c6" }, { "ccm", "0x00c7" } };
+
+    [Theory]
+    [MemberData(nameof(ShangMiSuites))]
+    public async Task A_bc_client_completes_an_rfc_8998_handshake_with_the_managed_server_and_gets_its_line_echoed(string suite, string code)
+    {
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key));
+        ProcessResult client = await peer.RunClientAsync(["--port", server.Port.ToString(), "--suite", suite, "--trust", peer.Pki("sm2-root.pem")]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.True(client.ExitCode == 0, client.Combined + "\nserver failure: " + connection.Failure?.Message);
+        Dictionary<string, string> handshake = Handshake(client);
+        Assert.Equal(code, handshake["suite"]);
+        Assert.Equal("41", handshake["group"]);
+        Assert.Equal("0x0708", handshake["peer-sigalg"]);
+        Assert.Equal("O=tlsgw-test,CN=localhost", handshake["peer"]);
+        Assert.Contains("ECHO ok role=client connection=1", client.StandardOutput);
+        Assert.Null(connection.Failure);
+        Assert.Equal(NamedGroup.CurveSm2, connection.Group);
+    }
+
+    [Theory]
+    [MemberData(nameof(ShangMiSuites))]
+    public async Task A_bc_client_with_an_sm2_client_certificate_proves_its_key_to_the_managed_server(string suite, string code)
+    {
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key) with { ClientCertificates = ClientCertificateMode.Required });
+        ProcessResult client = await peer.RunClientAsync(
+        [
+            "--port", server.Port.ToString(), "--suite", suite, "--trust", peer.Pki("sm2-root.pem"),
+            "--cert", peer.Pki("sm2-client-chain.pem"), "--key", peer.Pki("sm2-client.key"),
+        ]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.True(client.ExitCode == 0, client.Combined + "\nserver failure: " + connection.Failure?.Message);
+        Assert.Equal(code, Handshake(client)["suite"]);
+        Assert.Contains("ECHO ok role=client connection=1", client.StandardOutput);
+        Assert.Equal(SignatureScheme.Sm2SigSm3, connection.PeerSignatureScheme);
+        Assert.Contains("CN=bc-peer-client", connection.PeerCertificate?.Subject);
+    }
+
+    [Fact]
+    public async Task A_bc_client_without_a_certificate_is_refused_with_certificate_required_when_one_is_required()
+    {
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key) with { ClientCertificates = ClientCertificateMode.Required });
+        ProcessResult client = await peer.RunClientAsync(["--port", server.Port.ToString(), "--suite", "gcm", "--trust", peer.Pki("sm2-root.pem")]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.Equal(AlertDescription.CertificateRequired, connection.Failure?.Alert);
+        // In TLS 1.3 the client's handshake ends when it sends Finished (RFC 8446 §4.4.4), so the
+        // refusal reaches it as the alert or, if it is already writing, as the connection closing.
+        Assert.True(client.StandardOutput.Contains("certificate_required(116)", StringComparison.Ordinal)
+            || client.StandardOutput.Contains("ECHO failed", StringComparison.Ordinal), client.Combined);
+        Assert.DoesNotContain("ECHO ok", client.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_bc_client_that_sends_no_key_share_is_sent_a_hello_retry_request_for_curve_sm2()
+    {
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key));
+        ProcessResult client = await peer.RunClientAsync(["--port", server.Port.ToString(), "--suite", "gcm", "--hrr", "--trust", peer.Pki("sm2-root.pem")]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.True(client.ExitCode == 0, client.Combined + "\nserver failure: " + connection.Failure?.Message);
+        Assert.Equal("true", Handshake(client)["hrr"]);
+        Assert.Equal("41", Handshake(client)["group"]);
+        Assert.True(connection.HelloRetried);
+    }
+
+    private ManagedServerOptions Options(Sm2Key key) => new()
+    {
+        ShangMiCredential = new Sm2ServerCredential(ReadChain(peer.Pki("sm2-server-chain.pem")), key),
+    };
+
+    private Sm2Key LoadServerKey() => Sm2Key.ImportFromPem(File.ReadAllText(peer.Pki("sm2-server.key")));
+
+    private static List<byte[]> ReadChain(string path)
+    {
+        var chain = new List<byte[]>();
+        ReadOnlySpan<char> text = File.ReadAllText(path);
+        while (PemEncoding.TryFind(text, out PemFields fields))
+        {
+            chain.Add(Convert.FromBase64String(text[fields.Base64Data].ToString()));
+            text = text[fields.Location.End..];
+        }
+
+        return chain;
+    }
+
+    private static Dictionary<string, string> Handshake(ProcessResult result)
+    {
+        const string Prefix = "HANDSHAKE ok role=client connection=1 ";
+        string? line = result.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+        Assert.True(line is not null, $"no '{Prefix}' line:\n{result.Combined}");
+        return line.Trim().Split(' ').Skip(2).Select(field => field.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+    }
+}
