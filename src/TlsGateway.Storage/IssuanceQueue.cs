@@ -15,9 +15,10 @@ internal sealed class IssuanceQueue
 
     private readonly ConcurrentQueue<Pending> _queue = new();
 
-    public Pending Enqueue(IssuedCertificate certificate, AuditEntry audit)
+    /// <param name="cancellation">The caller's: a row whose caller has given up by the time the writer lock is held is not committed.</param>
+    public Pending Enqueue(IssuedCertificate certificate, AuditEntry audit, CancellationToken cancellation = default)
     {
-        var pending = new Pending(certificate, audit);
+        var pending = new Pending(certificate, audit, cancellation);
         _queue.Enqueue(pending);
         return pending;
     }
@@ -37,7 +38,7 @@ internal sealed class IssuanceQueue
         return batch;
     }
 
-    internal sealed class Pending(IssuedCertificate certificate, AuditEntry audit)
+    internal sealed class Pending(IssuedCertificate certificate, AuditEntry audit, CancellationToken cancellation)
     {
         private const int Queued = 0;
         private const int Claimed = 1;
@@ -49,6 +50,9 @@ internal sealed class IssuanceQueue
         public IssuedCertificate Certificate { get; } = certificate;
 
         public AuditEntry Audit { get; } = audit;
+
+        /// <summary>The caller's cancellation: checked once the writer lock is held, just before the row is written.</summary>
+        public CancellationToken Cancellation { get; } = cancellation;
 
         public Task Task => _done.Task;
 

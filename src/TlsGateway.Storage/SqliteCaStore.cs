@@ -99,7 +99,7 @@ public sealed partial class SqliteCaStore : ICaStore
     {
         StoreArguments.Check(certificate);
         StoreArguments.Check(audit);
-        IssuanceQueue.Pending pending = _issuances.Enqueue(certificate, audit);
+        IssuanceQueue.Pending pending = _issuances.Enqueue(certificate, audit, cancellationToken);
         try
         {
             await EnterAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +139,15 @@ public sealed partial class SqliteCaStore : ICaStore
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
             foreach (IssuanceQueue.Pending pending in batch)
             {
+                // BEGIN IMMEDIATE may have waited out another process's lock (up to the busy
+                // timeout): a caller whose deadline passed meanwhile gets no certificate, so none
+                // is recorded as issued to it.
+                if (pending.Cancellation.IsCancellationRequested)
+                {
+                    pending.Fail(new OperationCanceledException("the caller gave up before the ledger could be written", pending.Cancellation));
+                    continue;
+                }
+
                 // ON CONFLICT DO NOTHING: a duplicate writes nothing and leaves the transaction usable.
                 if (_statements.InsertCertificate(transaction, pending.Certificate))
                 {

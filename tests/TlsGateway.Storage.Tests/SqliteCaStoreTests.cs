@@ -43,6 +43,39 @@ public sealed class SqliteCaStoreTests : CaStoreContract
     }
 
     [Fact]
+    public async Task An_issuance_whose_caller_gave_up_while_another_process_held_the_database_is_not_recorded()
+    {
+        ICaStore store = Open();
+        await store.AppendAuditAsync(TestData.Entry(AuditKinds.Init, "ca"));
+        IssuedCertificate certificate = TestData.Certificate();
+
+        // Another process holds the write lock; the caller's deadline passes while the store waits for it.
+        await using (SqliteConnection other = Connect())
+        {
+            await using (SqliteCommand begin = new("BEGIN EXCLUSIVE", other))
+            {
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            // SQLite's busy wait blocks the writing thread: run the write on its own, as a CA request would be.
+            Task recording = Task.Run(() => store.RecordIssuanceAsync(certificate, TestData.Issue(certificate), deadline.Token));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await using (SqliteCommand commit = new("COMMIT", other))
+            {
+                await commit.ExecuteNonQueryAsync();
+            }
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => recording);
+        }
+
+        Assert.Null(await store.FindCertificateAsync(certificate.Serial));
+        AuditVerification audit = await AuditChain.VerifyAsync(store.ReadAuditAsync());
+        Assert.True(audit.Ok);
+        Assert.Equal(1, audit.Count); // the init entry only: no issue event for the abandoned row
+    }
+
+    [Fact]
     public async Task A_directory_location_holds_tlsgw_db_and_the_description_names_the_file()
     {
         await using ICaStore store = CaStore.Open(_directory.Path);
