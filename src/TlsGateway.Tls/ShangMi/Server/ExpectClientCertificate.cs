@@ -9,8 +9,10 @@ namespace TlsGateway.Tls.ShangMi;
 /// (§4.4.2.4); otherwise the client goes on unauthenticated.
 /// </summary>
 /// <remarks>
-/// TODO(issue 6): the chain is not validated against <see cref="ManagedServerOptions.ClientTrustAnchors"/>
-/// yet; only possession of the leaf's key is proven (by the CertificateVerify that follows).
+/// When <see cref="ManagedServerOptions.ClientTrustAnchors"/> is non-empty the chain is validated
+/// against them by <see cref="ClientChainValidator"/> (unknown_ca, bad_certificate,
+/// certificate_expired or unsupported_certificate on failure, RFC 8446 §4.4.2.4 and §6.2); with no
+/// anchors only possession of the leaf's key is proven (by the CertificateVerify that follows).
 /// </remarks>
 internal sealed class ExpectClientCertificate(PendingClientFlight flight) : ServerState
 {
@@ -41,6 +43,25 @@ internal sealed class ExpectClientCertificate(PendingClientFlight flight) : Serv
             return new ExpectClientFinished(flight);
         }
 
+        byte[][] chain = [.. certificate.Entries.Select(entry => entry.CertData.ToArray())];
+        if (context.Options.ClientTrustAnchors.Count > 0)
+        {
+            // §4.4.2.4: a chain the server cannot accept ends the handshake with the alert for the
+            // reason; the CertificateVerify that follows still has to prove the leaf's key.
+            ClientChainValidator validator;
+            try
+            {
+                validator = new ClientChainValidator(context.Options.ClientTrustAnchors);
+            }
+            catch (ArgumentException e)
+            {
+                // A broken anchor is the server's fault, not the client's (RFC 8446 §6.2 internal_error).
+                throw new TlsProtocolException(AlertDescription.InternalError, e.Message);
+            }
+
+            validator.Validate(chain);
+        }
+
         X509Certificate2 leaf;
         try
         {
@@ -51,7 +72,7 @@ internal sealed class ExpectClientCertificate(PendingClientFlight flight) : Serv
             throw new TlsProtocolException(AlertDescription.BadCertificate, $"the client's certificate does not parse: {e.Message}");
         }
 
-        context.PeerCertificates = [.. certificate.Entries.Select(entry => entry.CertData.ToArray())];
+        context.PeerCertificates = chain;
         context.PeerCertificate = leaf;
         return new ExpectClientCertificateVerify(flight, leaf);
     }

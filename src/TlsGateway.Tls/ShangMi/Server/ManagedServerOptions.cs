@@ -8,10 +8,12 @@ namespace TlsGateway.Tls.ShangMi;
 /// </summary>
 /// <remarks>
 /// Non-goals for now: session tickets and PSK resumption (a client's pre_shared_key is ignored
-/// and a full handshake runs), 0-RTT, X25519 (not in .NET), RSA. Client certificates are checked
-/// for possession of the key (CertificateVerify) but their chains are NOT yet validated against
-/// <see cref="ClientTrustAnchors"/>: <see cref="ClientCertificateMode.Required"/> proves a client holds
-/// some key, not that anyone vouches for it, so it is not an authentication mechanism yet.
+/// and a full handshake runs), 0-RTT, X25519 (not in .NET), RSA. Client certificates are always
+/// checked for possession of the key (CertificateVerify). Their chains are validated against
+/// <see cref="ClientTrustAnchors"/> (<see cref="ClientChainValidator"/>: signatures with SM2-with-SM3
+/// or ECDSA P-256/SHA-256, validity dates, CA flags, names, at most 8 certificates) only when that
+/// list is non-empty: with <see cref="ClientCertificateMode.Required"/> and no anchors a client merely
+/// proves it holds some key, which is not authentication. Revocation is not checked.
 /// </remarks>
 public sealed record ManagedServerOptions
 {
@@ -32,7 +34,7 @@ public sealed record ManagedServerOptions
 
     public ClientCertificateMode ClientCertificates { get; init; } = ClientCertificateMode.Off;
 
-    /// <summary>DER roots for client certificates. TODO: chain validation is not implemented yet (see remarks).</summary>
+    /// <summary>DER trust anchors for client certificates; when non-empty every client chain must lead to one (see remarks).</summary>
     public IReadOnlyList<byte[]> ClientTrustAnchors { get; init; } = [];
 
     /// <summary>The credential a suite signs with, or null if the options have none for it.</summary>

@@ -61,6 +61,53 @@ public sealed class ManagedServerBouncyCastleTests(BouncyCastlePeerTests.PeerFix
     }
 
     [Fact]
+    public async Task A_bc_client_whose_chain_leads_to_the_trusted_sm2_root_is_accepted()
+    {
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key) with
+        {
+            ClientCertificates = ClientCertificateMode.Required,
+            ClientTrustAnchors = ReadChain(peer.Pki("sm2-root.pem")),
+        });
+        ProcessResult client = await peer.RunClientAsync(
+        [
+            "--port", server.Port.ToString(), "--suite", "gcm", "--trust", peer.Pki("sm2-root.pem"),
+            "--cert", peer.Pki("sm2-client-chain.pem"), "--key", peer.Pki("sm2-client.key"),
+        ]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.True(client.ExitCode == 0, client.Combined + "\nserver failure: " + connection.Failure?.Message);
+        Assert.Contains("ECHO ok role=client connection=1", client.StandardOutput);
+        Assert.Null(connection.Failure);
+        Assert.Contains("CN=bc-peer-client", connection.PeerCertificate?.Subject);
+    }
+
+    [Fact]
+    public async Task A_bc_client_whose_chain_leads_to_a_root_of_another_pki_is_refused_with_unknown_ca()
+    {
+        // A second run of make-sm2-pki.sh: the same names, different keys (RFC 5280 §6.1 needs the key).
+        using var other = new TempDirectory("tlsgw-other-pki-");
+        ProcessResult made = await ProcessRunner.RunAsync(
+            Path.Combine(BouncyCastlePeerTests.PeerFixture.PeerDirectory, "make-sm2-pki.sh"), [other.Path], timeout: TimeSpan.FromMinutes(1));
+        Assert.True(made.ExitCode == 0, made.Combined);
+        using Sm2Key key = LoadServerKey();
+        await using var server = new LoopbackTlsServer(Options(key) with
+        {
+            ClientCertificates = ClientCertificateMode.Required,
+            ClientTrustAnchors = ReadChain(other.PathOf("sm2-root.pem")),
+        });
+        ProcessResult client = await peer.RunClientAsync(
+        [
+            "--port", server.Port.ToString(), "--suite", "gcm", "--trust", peer.Pki("sm2-root.pem"),
+            "--cert", peer.Pki("sm2-client-chain.pem"), "--key", peer.Pki("sm2-client.key"),
+        ]);
+        ManagedTlsConnection connection = Assert.Single(await server.WaitAsync(s_limit));
+
+        Assert.True(connection.Failure?.Alert == AlertDescription.UnknownCa, connection.Failure?.Message + "\n" + client.Combined);
+        Assert.DoesNotContain("ECHO ok", client.StandardOutput);
+    }
+
+    [Fact]
     public async Task A_bc_client_without_a_certificate_is_refused_with_certificate_required_when_one_is_required()
     {
         using Sm2Key key = LoadServerKey();
