@@ -106,8 +106,15 @@ public sealed class AdminApiTests
             "--key", pki.PathOf("enc.key"), "--key-passphrase", "env:EDGE_KEY_PASS", "--admin", $"127.0.0.1:{admin}",
         ], new Dictionary<string, string> { ["EDGE_KEY_PASS"] = File.ReadAllText(pki.PathOf("enc.pass")).Trim() });
         await edge.WaitForPortAsync(admin);
+        await edge.WaitForPortAsync(port);
 
-        string config = await s_http.GetStringAsync($"http://127.0.0.1:{admin}/admin/config");
+        // The admin port opens before the edge has registered its section: ask until it has.
+        string config = "";
+        await Eventually.EqualAsync(true, () =>
+        {
+            config = s_http.GetStringAsync($"http://127.0.0.1:{admin}/admin/config").GetAwaiter().GetResult();
+            return config.Contains("\"edge\"", StringComparison.Ordinal);
+        });
         using var fromBrowser = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{admin}/admin/drain");
         fromBrowser.Headers.Add("Origin", "http://attacker.example");
         HttpResponseMessage refused = await s_http.SendAsync(fromBrowser);
