@@ -50,19 +50,22 @@ public static class AtomicFile
             throw;
         }
 
-        RemoveAbandoned(directory, Path.GetFileName(path));
+        RemoveAbandoned(directory);
     }
 
-    /// <summary>Deletes temporaries of <paramref name="fileName"/> left in <paramref name="directory"/> by writers that died; returns how many.</summary>
-    public static int RemoveAbandoned(string directory, string fileName)
+    /// <summary>
+    /// Deletes the temporaries writers that died left in <paramref name="directory"/>, whichever
+    /// file they were writing (a file that is never written again would otherwise keep its
+    /// leftover, key copies included); returns how many.
+    /// </summary>
+    public static int RemoveAbandoned(string directory)
     {
         int removed = 0;
-        string prefix = "." + fileName + ".";
         try
         {
-            foreach (string candidate in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+            foreach (string candidate in Directory.EnumerateFiles(directory, ".*.tmp"))
             {
-                if (IsAbandoned(candidate, prefix))
+                if (IsAbandoned(candidate))
                 {
                     File.Delete(candidate);
                     removed++;
@@ -77,11 +80,12 @@ public static class AtomicFile
         return removed;
     }
 
-    private static bool IsAbandoned(string path, string prefix)
+    private static bool IsAbandoned(string path)
     {
-        // .NAME.PID.GUID.tmp, as Write names them.
-        string[] rest = Path.GetFileName(path)[prefix.Length..].Split('.');
-        if (rest.Length != 3 || !int.TryParse(rest[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || rest[1].Length != 32)
+        // .NAME.PID.GUID.tmp, as Write names them; NAME may hold dots, so read from the end.
+        string[] parts = Path.GetFileName(path).Split('.');
+        if (parts.Length < 5 || parts[^1] != "tmp" || parts[^2].Length != 32
+            || !int.TryParse(parts[^3], NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
         {
             return false;
         }

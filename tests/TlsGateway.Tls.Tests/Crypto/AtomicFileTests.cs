@@ -2,7 +2,8 @@ namespace TlsGateway.Crypto.Tests;
 
 /// <summary>
 /// What a writer killed mid-write (kill -9 between create and rename) leaves behind, and that the
-/// next write of the same file cleans it up — but never a temporary that a live writer may still own.
+/// next write in the same directory cleans it up, whichever file it was for (a file never written
+/// again would keep its leftover otherwise) — but never a temporary a live writer may still own.
 /// </summary>
 public sealed class AtomicFileTests
 {
@@ -22,7 +23,7 @@ public sealed class AtomicFileTests
     }
 
     [Fact]
-    public void Temporaries_of_live_writers_of_fresh_ones_and_of_other_files_are_left_alone()
+    public void Temporaries_of_live_writers_and_fresh_ones_are_left_alone_and_a_dead_writers_of_another_file_goes()
     {
         using var dir = new TempDirectory();
         DateTime old = DateTime.UtcNow - TimeSpan.FromMinutes(1);
@@ -38,7 +39,7 @@ public sealed class AtomicFileTests
 
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(fresh));
-        Assert.True(File.Exists(other));
+        Assert.False(File.Exists(other));
         Assert.True(File.Exists(unrelated));
     }
 
