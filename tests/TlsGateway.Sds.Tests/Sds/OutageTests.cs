@@ -55,13 +55,15 @@ public sealed class OutageTests
     [Fact]
     public async Task When_the_CA_returns_a_new_certificate_is_pushed()
     {
-        await using SdsHarness agent = await StartAsync(ShortLived(4));
+        // 8 s certificates: the renewal due at 4 s fails, the CA returns at 4.5 s, and the retry
+        // (within half the remaining life) has seconds to spare on a loaded machine (4 s did not).
+        await using SdsHarness agent = await StartAsync(ShortLived(8));
         using var stream = agent.Client.StreamSecrets();
         await stream.RequestStream.WriteAsync(Request(SecretNames.Default));
         DiscoveryResponse first = await NextAsync(stream.ResponseStream, Wait);
         await stream.RequestStream.WriteAsync(Ack(first, SecretNames.Default));
         agent.Issuer.Down = true;
-        await Task.Delay(TimeSpan.FromSeconds(2.5)); // renewal due at 2 s fails
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
 
         agent.Issuer.Down = false;
         DiscoveryResponse next = await NextAsync(stream.ResponseStream, Wait);
