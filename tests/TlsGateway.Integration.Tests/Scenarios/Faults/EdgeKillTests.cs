@@ -67,7 +67,9 @@ public sealed class EdgeKillTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string tmp = Directory.CreateDirectory(dir.PathOf("tmp")).FullName;
         int port = FreePort.Next();
-        string config = WriteConfig(dir, ca, port, upstream.Address);
+        // 3 s certificates and ticket keys rotated every 20 ms: the agent is always writing something.
+        string config = Sds.EdgeFromSdsTests.WriteConfig(dir, ca, port, upstream.Address, ttl: "3s",
+            ticketKeys: "file: agent/ticket-keys.json, rotation: 20ms");
         // TMPDIR: where the edge mirrors its SDS secrets, so the test can inspect what a kill leaves.
         var environment = new Dictionary<string, string> { ["TMPDIR"] = tmp };
         int[] killAfterMs = [150, 600, 350, 900];
@@ -177,33 +179,4 @@ public sealed class EdgeKillTests(ITestOutputHelper output)
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromMilliseconds(100); // systemd's default RestartSec
     }
-
-    private static string WriteConfig(TempDirectory dir, CaDataDirectory ca, int port, string upstream) =>
-        dir.Write("tlsgw.yaml", $"""
-            agent:
-              ca: {"{"} data: {ca.Path} {"}"}
-              sds_socket: sds.sock
-              workload_ttl: 3s
-              ticket_keys: {"{"} file: agent/ticket-keys.json, rotation: 20ms {"}"}
-              policy:
-                - uid: {WorkloadPolicy.CurrentUid()}
-                  identity: spiffe://example.org/ns/edge/sa/gateway
-                  resources: [session-ticket-keys, edge-web]
-              certificates:
-                - name: edge-web
-                  identity: spiffe://example.org/ns/edge/sa/web
-                  dns: [localhost]
-            edge:
-              listeners:
-                - name: public
-                  address: 127.0.0.1:{port}
-                  session_tickets:
-                    sds: {"{"} socket: sds.sock, name: session-ticket-keys {"}"}
-                  filter_chains:
-                    - name: web
-                      certificates:
-                        - sds: {"{"} socket: sds.sock, name: edge-web {"}"}
-                      upstream:
-                        endpoints: [{upstream}]
-            """);
 }

@@ -89,13 +89,15 @@ public sealed partial class EdgeFromSdsTests
         Assert.Contains("PermissionDenied", serve.Output);
     }
 
-    internal static string WriteConfig(TempDirectory dir, CaDataDirectory ca, int port, string upstream, string ttl, string grantedName = "edge-web") =>
+    /// <param name="ticketKeys">The agent's ticket_keys mapping, without its braces.</param>
+    internal static string WriteConfig(TempDirectory dir, CaDataDirectory ca, int port, string upstream, string ttl, string grantedName = "edge-web",
+        string ticketKeys = "file: ticket-keys.json") =>
         dir.Write("tlsgw.yaml", $"""
             agent:
               ca: {"{"} data: {ca.Path} {"}"}
               sds_socket: sds.sock
               workload_ttl: {ttl}
-              ticket_keys: {"{"} file: ticket-keys.json {"}"}
+              ticket_keys: {"{"} {ticketKeys} {"}"}
               policy:
                 - uid: {WorkloadPolicy.CurrentUid()}
                   identity: spiffe://example.org/ns/edge/sa/gateway
