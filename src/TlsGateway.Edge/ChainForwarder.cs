@@ -58,7 +58,7 @@ public sealed class ChainForwarder
     /// <summary>Sessions closed because no endpoint of the chain accepted a connection.</summary>
     public long NoUpstream => Interlocked.Read(ref _noUpstream);
 
-    public async Task ForwardAsync(TlsSession session, CancellationToken cancellationToken)
+    public async Task ForwardAsync(ClientSession session, CancellationToken cancellationToken)
     {
         var connected = await _cluster.ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (connected is null)
@@ -66,7 +66,7 @@ public sealed class ChainForwarder
             Interlocked.Increment(ref _noUpstream);
             EdgeMetrics.NoUpstream.Add(1, new KeyValuePair<string, object?>("chain", _chain));
             EdgeLog.NoUpstream(_logger, _chain, session.Socket.RemoteEndPoint);
-            await session.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+            await session.Link.ShutdownSendAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -82,18 +82,18 @@ public sealed class ChainForwarder
             if (_cluster.Config.ProxyProtocol)
             {
                 byte[] header = ProxyProtocolV2.Build((IPEndPoint)session.Socket.RemoteEndPoint!, (IPEndPoint)session.Socket.LocalEndPoint!,
-                    session.Connection.Facts!, session.Connection.Peer);
+                    session.Facts, session.Peer);
                 await socket.SendAsync(header, SocketFlags.None, idle.Token).ConfigureAwait(false);
             }
 
             upstream = await OpenLinkAsync(socket, endpoint, idle.Token).ConfigureAwait(false);
             if (upstream is null)
             {
-                await session.ShutdownAsync(idle.Token).ConfigureAwait(false);
+                await session.Link.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
                 return;
             }
 
-            var client = new TlsLink(session);
+            StreamLink client = session.Link;
             Task<long> toUpstream = PumpAsync(client, upstream, idle, EdgeMetrics.ReceivedBytes, _listenerTag);
             Task<long> toClient = PumpAsync(upstream, client, idle, EdgeMetrics.SentBytes, _listenerTag);
             await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
@@ -145,12 +145,12 @@ public sealed class ChainForwarder
         }
     }
 
-    private void LogAccess(TlsSession session, UpstreamEndpoint endpoint, long received, long sent, TimeSpan duration, bool idleExpired)
+    private void LogAccess(ClientSession session, UpstreamEndpoint endpoint, long received, long sent, TimeSpan duration, bool idleExpired)
     {
-        Interop.HandshakeFacts facts = session.Connection.Facts!;
+        Interop.HandshakeFacts facts = session.Facts;
         EdgeLog.Access(_accessLog!, session.Socket.RemoteEndPoint, (string)_listenerTag.Value!, _chain, facts.ServerName ?? "-",
             facts.ApplicationProtocol ?? "-", TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.SessionReused,
-            session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject ?? "-", endpoint.Address, received, sent,
+            session.Peer?.SpiffeId ?? session.Peer?.Subject ?? "-", endpoint.Address, received, sent,
             (long)duration.TotalMilliseconds, idleExpired ? "idle_timeout" : "closed");
     }
 

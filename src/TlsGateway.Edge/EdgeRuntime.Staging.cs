@@ -59,7 +59,8 @@ public sealed partial class EdgeRuntime
             }
 
             Stapler?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Binding?.Context.Dispose();
+            Binding?.Context?.Dispose();
+            Binding?.ShangMi?.Dispose();
             if (NewListener is not null)
             {
                 NewListener.DisposeAsync().AsTask().GetAwaiter().GetResult();

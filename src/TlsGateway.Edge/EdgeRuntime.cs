@@ -233,6 +233,8 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
         var served = new List<ServedCertificate>();
         bool built = false;
         var chains = new Dictionary<string, ChainForwarder>(StringComparer.Ordinal);
+        var routes = new List<ShangMiRoute>();
+        var sm2Certificates = new List<ShangMiCertificate>(); // owned by the router once it is built
         try
         {
             foreach (FilterChainConfig chain in listener.FilterChains)
@@ -241,8 +243,18 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 try
                 {
                     var certificates = new List<CertificateKeyPair>();
+                    ShangMiCertificate? sm2 = null;
                     foreach (CertificateConfig certificate in chain.Certificates)
                     {
+                        if (ShangMiCertificate.IsSm2(certificate.CertificateFile))
+                        {
+                            // OpenSSL 3.0's libssl cannot serve it: the managed engine will (docs/shangmi.md).
+                            sm2 = LoadShangMiCertificate(chain, certificate, sm2);
+                            sm2Certificates.Add(sm2);
+                            served.Add(new ServedCertificate(listener.Name, chain.Name, sm2.Leaf.Subject, sm2.Leaf.SerialNumber, sm2.NotAfter));
+                            continue;
+                        }
+
                         CertificateKeyPair pair = LoadCertificate(certificate);
                         certificates.Add(pair);
                         served.Add(new ServedCertificate(listener.Name, chain.Name, pair.Leaf.Subject, pair.Leaf.SerialNumber, pair.NotAfter));
@@ -257,8 +269,14 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                         }
                     }
 
-                    entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), BuildClientAuth(chain.ClientAuth),
-                        chain.Alpn, chain.MatchAlpn));
+                    ClientAuthOptions clientAuth = BuildClientAuth(chain.ClientAuth);
+                    CheckShangMi(chain, sm2, certificates.Count);
+                    if (certificates.Count > 0)
+                    {
+                        entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), clientAuth, chain.Alpn, chain.MatchAlpn));
+                    }
+
+                    routes.Add(BuildShangMiRoute(chain, sm2, clientAuth));
                 }
                 catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
                 {
@@ -280,31 +298,35 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                     _loggers.CreateLogger<ChainForwarder>(), listener.AccessLog ? _loggers.CreateLogger(AccessLogCategory) : null);
             }
 
-            string? defaultChain = listener.FilterChains.FirstOrDefault(c => c.ServerNames.Count == 0)?.Name;
-            TlsServerContext context;
+            // A chain served only by the ShangMi engine (sm: require, SM2 certificates only) is not OpenSSL's.
+            string? defaultChain = entries.FirstOrDefault(e => e.ServerNames.Count == 0)?.Name;
+            TlsServerContext? context;
             try
             {
-                context = TlsServerContext.Create(new TlsServerOptions(entries, defaultChain, listener.RejectUnknownServerNames, ring));
+                // No OpenSSL entries: every chain is ShangMi-only, and the router answers everyone.
+                context = entries.Count == 0 ? null : TlsServerContext.Create(new TlsServerOptions(entries, defaultChain, listener.RejectUnknownServerNames, ring));
             }
             catch (TlsConfigurationException e)
             {
                 throw new TlsConfigurationException($"listener '{listener.Name}': {e.Message}", e);
             }
 
-            Task Handler(TlsSession session, CancellationToken token) => chains[session.Connection.ServerEntry!.Name].ForwardAsync(session, token);
-            OcspStapler? stapler = stapled.Count == 0 ? null : new OcspStapler(context, stapled, s_http, _loggers.CreateLogger<OcspStapler>());
+            Task Handler(ClientSession session, CancellationToken token) => chains[session.Chain].ForwardAsync(session, token);
+            var router = new ShangMiRouter(routes, listener.RejectUnknownServerNames);
+            OcspStapler? stapler = stapled.Count == 0 ? null : new OcspStapler(context!, stapled, s_http, _loggers.CreateLogger<OcspStapler>());
             built = true;
             // Released once the binding is retired and its last connection has ended.
             void Release()
             {
-                context.Dispose();
+                context?.Dispose();
+                router.Dispose();
                 foreach (ChainForwarder forwarder in chains.Values)
                 {
                     forwarder.ReleaseUpstreamTls();
                 }
             }
 
-            return (new ListenerBinding(context, Handler, listener.Limits, Release, served), stapler);
+            return (new ListenerBinding(context, Handler, listener.Limits, Release, served, router.HasShangMiChains ? router : null), stapler);
         }
         finally
         {
@@ -317,6 +339,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
             if (!built)
             {
                 stapled.ForEach(t => t.Certificate.Dispose());
+                sm2Certificates.ForEach(c => c.Dispose());
             }
         }
     }

@@ -11,9 +11,6 @@ namespace TlsGateway.Edge;
 /// </summary>
 public sealed class HandshakeStats
 {
-    // The only engine today; the ShangMi engine (RFC 8998) will report "shangmi".
-    private const string Engine = "openssl";
-
     private readonly long[] _failures = new long[Enum.GetValues<TlsFailureReason>().Length];
     private readonly KeyValuePair<string, object?> _listener;
     private long _completed;
@@ -60,7 +57,7 @@ public sealed class HandshakeStats
 
     internal void RecordClosed() => EdgeMetrics.ActiveConnections.Add(-1, _listener);
 
-    internal void RecordCompleted(HandshakeFacts facts, long startedAt)
+    internal void RecordCompleted(HandshakeFacts facts, string engine, long startedAt)
     {
         Interlocked.Increment(ref _completed);
         if (facts.SessionReused)
@@ -71,7 +68,7 @@ public sealed class HandshakeStats
         var tags = new TagList
         {
             _listener,
-            { "engine", Engine },
+            { "engine", engine },
             { "version", TlsVersionNames.ToDisplay(facts.Version) },
             { "cipher", facts.CipherName },
             { "resumed", facts.SessionReused ? "true" : "false" },
@@ -81,13 +78,13 @@ public sealed class HandshakeStats
         EdgeMetrics.HandshakeDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _listener, new KeyValuePair<string, object?>("result", "ok"));
     }
 
-    internal void RecordFailed(TlsFailureReason reason, long startedAt)
+    internal void RecordFailed(TlsFailureReason reason, string engine, long startedAt)
     {
         Interlocked.Increment(ref _failures[(int)reason]);
         var tags = new TagList
         {
             _listener,
-            { "engine", Engine },
+            { "engine", engine },
             { "version", "" },
             { "cipher", "" },
             { "resumed", "false" },

@@ -11,14 +11,18 @@ namespace TlsGateway.Edge;
 /// stopped) and the last of them ends, <paramref name="onRetired"/> releases what it owns
 /// (TLS contexts, upstream client contexts) — never while a handshake could still use them.
 /// </summary>
-public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, CancellationToken, Task> handler, LimitsConfig limits,
-    Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null)
+/// <param name="shangMi">Routes RFC 8998 clients to the managed engine; null when no chain has ShangMi.</param>
+public sealed class ListenerBinding(TlsServerContext? context, Func<ClientSession, CancellationToken, Task> handler, LimitsConfig limits,
+    Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null, ShangMiRouter? shangMi = null)
 {
     private readonly RetireAfterUse _uses = new(() => onRetired?.Invoke());
 
-    public TlsServerContext Context { get; } = context;
+    /// <summary>The OpenSSL snapshot; null on a listener whose every chain is served by the ShangMi engine alone (sm: require).</summary>
+    public TlsServerContext? Context { get; } = context;
 
-    public Func<TlsSession, CancellationToken, Task> Handler { get; } = handler;
+    public Func<ClientSession, CancellationToken, Task> Handler { get; } = handler;
+
+    public ShangMiRouter? ShangMi { get; } = shangMi;
 
     public LimitsConfig Limits { get; } = limits;
 
@@ -26,7 +30,7 @@ public sealed class ListenerBinding(TlsServerContext context, Func<TlsSession, C
     public IReadOnlyList<ServedCertificate> Certificates { get; } = certificates ?? [];
 
     /// <summary>The same handler and limits over another TLS snapshot (the previous one's release is not carried over).</summary>
-    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits, certificates: Certificates);
+    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits, certificates: Certificates, shangMi: ShangMi);
 
     // Called by the listener under its binding lock, so a retire cannot slip between read and enter.
     internal void Enter() => _uses.Enter();

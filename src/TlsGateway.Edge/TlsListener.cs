@@ -94,10 +94,10 @@ public sealed class TlsListener : IAsyncDisposable
     }
 
     /// <summary>The TLS snapshot new connections use; setting it keeps the handler and limits.</summary>
-    public TlsServerContext Context
+    public TlsServerContext? Context
     {
         get => Binding.Context;
-        set => Binding = Binding.WithContext(value);
+        set => Binding = Binding.WithContext(value ?? throw new ArgumentNullException(nameof(value)));
     }
 
     public void Start()
@@ -237,17 +237,17 @@ public sealed class TlsListener : IAsyncDisposable
     {
         long startedAt = Stopwatch.GetTimestamp();
         EndPoint? remote = client.RemoteEndPoint;
-        TlsSession? session = null;
+        ClientSession? session = null;
         try
         {
-            session = new TlsSession(client, binding.Context.CreateConnection());
+            var handshake = new ClientHandshake(binding);
             try
             {
-                await session.HandshakeAsync(binding.Limits.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+                session = await handshake.RunAsync(client, _stopping.Token).ConfigureAwait(false);
             }
             catch (TlsException e)
             {
-                Stats.RecordFailed(e.Failure.Reason, startedAt);
+                Stats.RecordFailed(e.Failure.Reason, handshake.Engine, startedAt);
                 if (_failureLog.TryTake(out long suppressed))
                 {
                     EdgeLog.HandshakeFailed(_logger, remote, _options.Name, EdgeMetrics.ReasonLabel(e.Failure.Reason), e.Failure.Detail, suppressed);
@@ -256,12 +256,12 @@ public sealed class TlsListener : IAsyncDisposable
                 return;
             }
 
-            Interop.HandshakeFacts facts = session.Connection.Facts!;
-            Stats.RecordCompleted(facts, startedAt);
+            Interop.HandshakeFacts facts = session.Facts;
+            Stats.RecordCompleted(facts, session.Engine, startedAt);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 EdgeLog.HandshakeDone(_logger, remote, TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.ServerName,
-                    facts.ApplicationProtocol, facts.SessionReused, session.Connection.Peer?.SpiffeId ?? session.Connection.Peer?.Subject);
+                    facts.ApplicationProtocol, facts.SessionReused, session.Peer?.SpiffeId ?? session.Peer?.Subject);
             }
 
             if (!session.PeerGone)
@@ -282,7 +282,7 @@ public sealed class TlsListener : IAsyncDisposable
         {
             if (session is not null)
             {
-                await session.DisposeAsync().ConfigureAwait(false);
+                await session.Link.DisposeAsync().ConfigureAwait(false);
             }
             else
             {

@@ -11,7 +11,7 @@ namespace TlsGateway.Tls;
 /// An idle session holds no receive buffer: it waits with a zero-byte receive and rents a buffer
 /// only when bytes have arrived.
 /// </summary>
-public sealed class TlsSession : IAsyncDisposable
+public sealed class TlsSession : ITlsChannel
 {
     // One full TLS record (16 KiB plaintext + header, nonce and tag, RFC 8446 section 5.2).
     private const int ReceiveBufferSize = 16 * 1024 + 512;
@@ -46,17 +46,18 @@ public sealed class TlsSession : IAsyncDisposable
     public Socket Socket => _socket;
 
     /// <summary>Runs the handshake. Throws <see cref="TlsException"/> with a classified failure; the alert, if any, has been sent.</summary>
-    public async Task HandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <param name="alreadyReceived">Bytes the caller already read from the socket (to look at the ClientHello); the engine gets them first.</param>
+    public async Task HandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default, ReadOnlyMemory<byte> alreadyReceived = default)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         try
         {
-            int received = 0;
+            ReadOnlyMemory<byte> received = alreadyReceived;
             while (true)
             {
-                TlsStepResult step = Process(input.AsSpan(0, received), Span<byte>.Empty);
+                TlsStepResult step = Process(received.Span, Span<byte>.Empty);
                 if (step.HandshakeDone && step.Status != Interop.NativeStatus.Error)
                 {
                     _plaintextMayBePending = true;
@@ -75,11 +76,13 @@ public sealed class TlsSession : IAsyncDisposable
                     throw Fail(TlsFailure.PeerClosed());
                 }
 
-                received = await _socket.ReceiveAsync(input, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                if (received == 0)
+                int count = await _socket.ReceiveAsync(input, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                if (count == 0)
                 {
                     throw Fail(TlsFailure.PeerClosed());
                 }
+
+                received = input.AsMemory(0, count);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

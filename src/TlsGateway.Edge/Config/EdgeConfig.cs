@@ -41,6 +41,7 @@ public sealed record SessionTicketConfig(string? KeysFile, TimeSpan RotateEvery,
 /// <summary>What a set of server names gets: certificates, TLS profile, mTLS policy, ALPN and an upstream.</summary>
 /// <param name="ServerNames">Exact or one-label wildcard names; empty marks the listener's default chain.</param>
 /// <param name="MatchAlpn">Serve these names only to clients offering one of these ALPN protocols; empty: any client.</param>
+/// <param name="ShangMi">Whether RFC 8998 clients get the chain's SM2 certificate from the managed engine (<see cref="ShangMiMode"/>).</param>
 public sealed record FilterChainConfig(
     string Name,
     IReadOnlyList<string> ServerNames,
@@ -49,7 +50,8 @@ public sealed record FilterChainConfig(
     ClientAuthConfig ClientAuth,
     IReadOnlyList<string> Alpn,
     UpstreamConfig Upstream,
-    IReadOnlyList<string>? MatchAlpn = null);
+    IReadOnlyList<string>? MatchAlpn = null,
+    ShangMiMode ShangMi = ShangMiMode.Prefer);
 
 /// <summary>A certificate chain file and its key (a path or a pkcs11:/store URI), and where its OCSP staple comes from.</summary>
 /// <param name="Sds">

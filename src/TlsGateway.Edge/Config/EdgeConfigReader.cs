@@ -100,7 +100,7 @@ public static class EdgeConfigReader
 
     private static FilterChainConfig ReadChain(ConfigNode node)
     {
-        node.AllowKeys("name", "server_names", "match_alpn", "certificates", "tls", "client_auth", "alpn", "upstream");
+        node.AllowKeys("name", "server_names", "match_alpn", "certificates", "tls", "client_auth", "alpn", "upstream", "sm");
         var chain = new FilterChainConfig(
             node.Required("name").AsString(),
             node.Optional("server_names")?.AsStringList() ?? [],
@@ -109,9 +109,18 @@ public static class EdgeConfigReader
             ReadClientAuth(node.Optional("client_auth")),
             node.Optional("alpn")?.AsStringList() ?? [],
             ReadUpstream(node.Required("upstream")),
-            node.Optional("match_alpn")?.AsStringList() ?? []);
+            node.Optional("match_alpn")?.AsStringList() ?? [],
+            ReadShangMiMode(node.Optional("sm")));
         return chain;
     }
+
+    private static ShangMiMode ReadShangMiMode(ConfigNode? node) => node?.AsString().ToLowerInvariant() switch
+    {
+        null or "prefer" => ShangMiMode.Prefer,
+        "off" => ShangMiMode.Off,
+        "require" => ShangMiMode.Require,
+        string other => throw node.Error($"expected off, prefer or require, got '{other}'"),
+    };
 
     private static CertificateConfig ReadCertificate(ConfigNode node)
     {

@@ -92,6 +92,12 @@ public static class EdgeConfigValidator
                 throw map.Error($"{chainPath}.certificates", "at least one certificate is required");
             }
 
+            if (chain.ShangMi == ShangMiMode.Require && chain.MatchAlpn is { Count: > 0 })
+            {
+                // The engine is chosen by server name before ALPN is negotiated.
+                throw map.Error($"{chainPath}.sm", "sm: require cannot be combined with match_alpn");
+            }
+
             ValidateTls(chain.Tls, map, $"{chainPath}.tls");
             ValidateClientAuth(chain.ClientAuth, map, $"{chainPath}.client_auth");
             if (chain.Upstream.Endpoints.Count == 0)

@@ -48,16 +48,15 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>When set, the server waits for this before answering (to hold a connection open across a reload).</summary>
     public TaskCompletionSource? HoldReplies { get; set; }
 
-    private async Task HandleAsync(TlsSession session, CancellationToken cancellationToken)
+    private async Task HandleAsync(ClientSession session, CancellationToken cancellationToken)
     {
-        TlsConnection connection = session.Connection;
-        Sessions.Enqueue(new ServedSession(connection.Facts!, connection.Peer, connection.ServerEntry?.Name));
+        Sessions.Enqueue(new ServedSession(session.Facts, session.Peer, session.Chain));
         var received = new MemoryStream();
         byte[] buffer = new byte[4096];
         byte[] terminator = _http ? "\r\n\r\n"u8.ToArray() : "\n"u8.ToArray();
         while (received.Length < 64 * 1024 && received.ToArray().AsSpan().IndexOf(terminator) < 0)
         {
-            int n = await session.ReadAsync(buffer, cancellationToken);
+            int n = await session.Link.ReadAsync(buffer, cancellationToken);
             if (n == 0)
             {
                 break;
@@ -74,7 +73,7 @@ public sealed class EchoServer : IAsyncDisposable
         byte[] reply;
         if (_http)
         {
-            string body = $"hello over {TlsVersionNames.ToDisplay(connection.Facts!.Version)} alpn={connection.Facts.ApplicationProtocol}\n";
+            string body = $"hello over {TlsVersionNames.ToDisplay(session.Facts.Version)} alpn={session.Facts.ApplicationProtocol}\n";
             reply = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
         }
         else
@@ -82,8 +81,8 @@ public sealed class EchoServer : IAsyncDisposable
             reply = [.. "echo:"u8, .. received.ToArray()];
         }
 
-        await session.WriteAsync(reply, cancellationToken);
-        await session.ShutdownAsync(cancellationToken);
+        await session.Link.WriteAsync(reply, cancellationToken);
+        await session.Link.ShutdownSendAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync() => _listener.DisposeAsync();

@@ -16,4 +16,6 @@ public static class Eventually
 
         Assert.Equal(expected, actual());
     }
+
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan? within = null) => await EqualAsync(true, condition, within);
 }

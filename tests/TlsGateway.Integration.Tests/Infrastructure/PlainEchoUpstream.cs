@@ -6,7 +6,7 @@ namespace TlsGateway.Integration.Tests.Infrastructure;
 /// <summary>
 /// A plaintext TCP service for the edge to forward to. By default it reads one line, answers
 /// NAME + ":" + the line and closes; in streaming mode it echoes every chunk as it comes, with the
-/// same prefix, until the edge closes (for long-lived connections).
+/// same prefix, until the edge closes (for long-lived connections). An empty name echoes verbatim.
 /// </summary>
 public sealed class PlainEchoUpstream : LoopbackServer
 {
@@ -32,7 +32,7 @@ public sealed class PlainEchoUpstream : LoopbackServer
                 int n;
                 while ((n = await client.ReceiveAsync(buffer, SocketFlags.None)) > 0)
                 {
-                    await client.SendAsync(Encoding.ASCII.GetBytes(name + ":" + Encoding.ASCII.GetString(buffer, 0, n)), SocketFlags.None);
+                    await client.SendAsync(Encoding.ASCII.GetBytes(Prefix(name) + Encoding.ASCII.GetString(buffer, 0, n)), SocketFlags.None);
                 }
 
                 client.Shutdown(SocketShutdown.Send);
@@ -63,7 +63,7 @@ public sealed class PlainEchoUpstream : LoopbackServer
                     received.Append(Encoding.ASCII.GetString(buffer, 0, n));
                 }
 
-                await client.SendAsync(Encoding.ASCII.GetBytes(name + ":" + received), SocketFlags.None);
+                await client.SendAsync(Encoding.ASCII.GetBytes(Prefix(name) + received), SocketFlags.None);
                 client.Shutdown(SocketShutdown.Send);
             }
             catch (SocketException)
@@ -72,4 +72,6 @@ public sealed class PlainEchoUpstream : LoopbackServer
             }
         }
     }
+
+    private static string Prefix(string name) => name.Length == 0 ? "" : name + ":";
 }

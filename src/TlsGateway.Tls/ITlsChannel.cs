@@ -1,0 +1,25 @@
+using System.Net.Sockets;
+
+namespace TlsGateway.Tls;
+
+/// <summary>
+/// An established TLS connection over a socket, whichever engine drives it (<see cref="TlsSession"/>
+/// for OpenSSL, <see cref="ShangMi.ManagedTlsSession"/> for the managed RFC 8998 engine): what a
+/// proxy needs to pump plaintext both ways. One read and one write may run at the same time.
+/// </summary>
+public interface ITlsChannel : IAsyncDisposable
+{
+    Socket Socket { get; }
+
+    /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
+    ValueTask WaitToReadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify or TCP FIN).</summary>
+    ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
+
+    /// <summary>Encrypts and sends all of the data; completes when the socket has taken it.</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends close_notify and half-closes the socket for sending.</summary>
+    ValueTask ShutdownAsync(CancellationToken cancellationToken = default);
+}
