@@ -64,7 +64,8 @@ public sealed partial class EdgeRuntime
         }
     }
 
-    private static ShangMiRoute BuildShangMiRoute(FilterChainConfig chain, ShangMiCertificate? sm2, ClientAuthOptions clientAuth)
+    // Tickets are sealed with the listener's ring, so its key file, SDS resource or rotation serves both engines.
+    private static ShangMiRoute BuildShangMiRoute(FilterChainConfig chain, ShangMiCertificate? sm2, ClientAuthOptions clientAuth, TicketKeyRing ring)
     {
         ManagedServerOptions? options = sm2 is null ? null : new ManagedServerOptions
         {
@@ -75,6 +76,7 @@ public sealed partial class EdgeRuntime
             ApplicationProtocols = chain.Alpn,
             ClientCertificates = clientAuth.Mode,
             ClientTrustAnchors = clientAuth.TrustBundlePem is null ? [] : TrustAnchors(clientAuth.TrustBundlePem),
+            Tickets = ring.ManagedTickets is { } protector ? new SessionTicketOptions(protector) : null,
         };
         return new ShangMiRoute(chain.Name, chain.ServerNames, chain.MatchAlpn is { Count: > 0 }, chain.ShangMi, options, clientAuth.Authorizer, sm2);
     }

@@ -276,7 +276,7 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                         entries.Add(new ServerNameEntry(chain.Name, chain.ServerNames, certificates, BuildProfile(chain.Tls), clientAuth, chain.Alpn, chain.MatchAlpn));
                     }
 
-                    routes.Add(BuildShangMiRoute(chain, sm2, clientAuth));
+                    routes.Add(BuildShangMiRoute(chain, sm2, clientAuth, ring));
                 }
                 catch (Exception e) when (e is TlsConfigurationException or CryptoConfigurationException)
                 {

@@ -20,6 +20,7 @@ public sealed class TicketKeyRing : IDisposable
     private readonly object _gate = new();
     private byte[][] _names = [];
     private readonly List<byte[]> _generated = [];
+    private ShangMi.SessionTicketProtector? _managed;
     private bool _disposed;
 
     public TicketKeyRing()
@@ -28,6 +29,21 @@ public sealed class TicketKeyRing : IDisposable
     }
 
     internal SafeTicketKeysHandle Handle { get; }
+
+    /// <summary>
+    /// The same keys for the managed ShangMi engine's tickets, so a fleet's key file, SDS resource
+    /// or local rotation serves both engines; null until the ring has keys. Updated with the ring.
+    /// </summary>
+    public ShangMi.SessionTicketProtector? ManagedTickets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _managed;
+            }
+        }
+    }
 
     /// <summary>Key names (first 16 bytes of each key, not secret) in ring order, for logs and tests.</summary>
     public IReadOnlyList<string> KeyNames
@@ -124,6 +140,14 @@ public sealed class TicketKeyRing : IDisposable
             {
                 NativeTicketKeys.Set(Handle, packed);
                 _names = keys.Select(k => k.Span[..16].ToArray()).ToArray();
+                if (_managed is null)
+                {
+                    _managed = new ShangMi.SessionTicketProtector(keys);
+                }
+                else
+                {
+                    _managed.SetKeys(keys);
+                }
             }
         }
         finally
@@ -168,6 +192,7 @@ public sealed class TicketKeyRing : IDisposable
             }
 
             _generated.Clear();
+            _managed?.Dispose();
         }
 
         Handle.Dispose();

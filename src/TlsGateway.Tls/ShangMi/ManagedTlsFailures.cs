@@ -60,7 +60,7 @@ public static class ManagedTlsFailures
             { } other => other.ToString(),
             null => null,
         },
-        SessionReused: false,
+        SessionReused: connection.Resumed,
         PeerPresentedCertificate: connection.PeerCertificates.Count > 0,
         VerifyResult: 0);
 

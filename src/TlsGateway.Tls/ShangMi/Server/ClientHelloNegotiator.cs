@@ -17,7 +17,9 @@ internal static class ClientHelloNegotiator
 
         // §9.2: a TLS 1.3 ClientHello without a PSK MUST carry signature_algorithms, and
         // supported_groups and key_share come together; a missing one is missing_extension.
-        // (This server never accepts a PSK, so signature_algorithms is always needed.)
+        // (A resumption here is negotiated like a full handshake — the suite and its credential first,
+        // then the ticket must fit that suite's hash — so signature_algorithms is always needed; the
+        // clients that resume, OpenSSL and Bouncy Castle among them, always send it.)
         if (hello.SignatureAlgorithms is null)
         {
             throw new TlsProtocolException(AlertDescription.MissingExtension, "no signature_algorithms (RFC 8446 §9.2)");

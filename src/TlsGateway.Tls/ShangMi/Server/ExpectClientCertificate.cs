@@ -10,7 +10,7 @@ namespace TlsGateway.Tls.ShangMi;
 /// </summary>
 /// <remarks>
 /// When <see cref="ManagedServerOptions.ClientTrustAnchors"/> is non-empty the chain is validated
-/// against them by <see cref="ClientChainValidator"/> (unknown_ca, bad_certificate,
+/// against them by <see cref="CertificateChainValidator"/> (unknown_ca, bad_certificate,
 /// certificate_expired or unsupported_certificate on failure, RFC 8446 §4.4.2.4 and §6.2); with no
 /// anchors only possession of the leaf's key is proven (by the CertificateVerify that follows).
 /// </remarks>
@@ -48,10 +48,10 @@ internal sealed class ExpectClientCertificate(PendingClientFlight flight) : Serv
         {
             // §4.4.2.4: a chain the server cannot accept ends the handshake with the alert for the
             // reason; the CertificateVerify that follows still has to prove the leaf's key.
-            ClientChainValidator validator;
+            CertificateChainValidator validator;
             try
             {
-                validator = new ClientChainValidator(context.Options.ClientTrustAnchors);
+                validator = new CertificateChainValidator(context.Options.ClientTrustAnchors);
             }
             catch (ArgumentException e)
             {
@@ -60,6 +60,7 @@ internal sealed class ExpectClientCertificate(PendingClientFlight flight) : Serv
             }
 
             validator.Validate(chain);
+            context.PeerChainValidated = true;
         }
 
         X509Certificate2 leaf;

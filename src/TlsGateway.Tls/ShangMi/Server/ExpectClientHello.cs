@@ -3,7 +3,8 @@ namespace TlsGateway.Tls.ShangMi;
 /// <summary>
 /// The first state: nothing but a ClientHello is acceptable (RFC 8446 §4.1.2). Either the server
 /// can answer at once (a key share for the chosen group is there) and sends its whole flight, or it
-/// sends a HelloRetryRequest naming the group it wants (§4.1.4).
+/// sends a HelloRetryRequest naming the group it wants (§4.1.4). A pre_shared_key offer of one of the
+/// server's tickets makes the flight a resumption (<see cref="TicketResumption"/>).
 /// </summary>
 internal sealed class ExpectClientHello : ServerState
 {
@@ -25,7 +26,11 @@ internal sealed class ExpectClientHello : ServerState
             transcript.AppendData(message);
             if (chosen.ClientShare is not null)
             {
-                return ServerFlight.Send(context, hello, chosen, transcript);
+                // §4.2.11: a ticket is chosen (and its binder checked) only for the ClientHello the
+                // server answers with a ServerHello; before a HelloRetryRequest the offer waits for
+                // the second ClientHello, whose binders cover the retry too.
+                AcceptedTicket? resumed = TicketResumption.TryAccept(context, hello, message, chosen.Suite, transcriptBefore: null);
+                return ServerFlight.Send(context, hello, chosen, transcript, resumed);
             }
 
             return SendHelloRetryRequest(context, hello, chosen, transcript);

@@ -59,9 +59,13 @@ internal sealed class ExpectClientHelloAfterRetry : ServerState
             throw new TlsProtocolException(AlertDescription.IllegalParameter, "the second ClientHello withdrew the group or signature scheme");
         }
 
+        // §4.1.4, §4.2.11.2: the binders of the second ClientHello cover message_hash(ClientHello1),
+        // the HelloRetryRequest and the truncated second ClientHello: _transcript holds the first two.
+        AcceptedTicket? resumed = TicketResumption.TryAccept(context, hello, message, _chosen.Suite, _transcript);
+
         // On failure the transcript stays with this state, which the connection disposes.
         _transcript.AppendData(message);
-        return ServerFlight.Send(context, hello, _chosen with { ClientShare = shares[0] }, _transcript);
+        return ServerFlight.Send(context, hello, _chosen with { ClientShare = shares[0] }, _transcript, resumed);
     }
 
     public override void Dispose() => _transcript.Dispose();

@@ -7,10 +7,11 @@ namespace TlsGateway.Tls.ShangMi;
 /// and curveSM2, TLS_AES_128_GCM_SHA256 needs <see cref="EcdsaCredential"/> and secp256r1.
 /// </summary>
 /// <remarks>
-/// Non-goals for now: session tickets and PSK resumption (a client's pre_shared_key is ignored
-/// and a full handshake runs), 0-RTT, X25519 (not in .NET), RSA. Client certificates are always
+/// Session tickets and PSK resumption are off unless <see cref="Tickets"/> is set (then only
+/// psk_dhe_ke resumption with the server's own stateless tickets; see <see cref="SessionTicketOptions"/>).
+/// Non-goals for now: 0-RTT, psk_ke, external PSKs, X25519 (not in .NET), RSA. Client certificates are always
 /// checked for possession of the key (CertificateVerify). Their chains are validated against
-/// <see cref="ClientTrustAnchors"/> (<see cref="ClientChainValidator"/>: signatures with SM2-with-SM3
+/// <see cref="ClientTrustAnchors"/> (<see cref="CertificateChainValidator"/>: signatures with SM2-with-SM3
 /// or ECDSA P-256/SHA-256, validity dates, CA flags, names, at most 8 certificates) only when that
 /// list is non-empty: with <see cref="ClientCertificateMode.Required"/> and no anchors a client merely
 /// proves it holds some key, which is not authentication. Revocation is not checked.
@@ -36,6 +37,13 @@ public sealed record ManagedServerOptions
 
     /// <summary>DER trust anchors for client certificates; when non-empty every client chain must lead to one (see remarks).</summary>
     public IReadOnlyList<byte[]> ClientTrustAnchors { get; init; } = [];
+
+    /// <summary>
+    /// Session tickets and resumption; null (the default): no NewSessionTicket is sent and a client's
+    /// pre_shared_key is ignored, so every connection runs a full handshake. Off by default because
+    /// tickets need keys the operator manages (and rotates) for the whole fleet.
+    /// </summary>
+    public SessionTicketOptions? Tickets { get; init; }
 
     /// <summary>The credential a suite signs with, or null if the options have none for it.</summary>
     public ManagedServerCredential? CredentialFor(Tls13CipherSuite suite) =>

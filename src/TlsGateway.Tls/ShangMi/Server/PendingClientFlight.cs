@@ -4,15 +4,18 @@ namespace TlsGateway.Tls.ShangMi;
 /// What the server holds after sending its Finished while it waits for the client's flight
 /// (RFC 8446 §4.4): the transcript (client Certificate, CertificateVerify and Finished are still to
 /// be hashed), the client handshake traffic secret (to check the client's Finished, §4.4.4), and both
-/// application traffic secrets, already derived over ClientHello…server Finished (§7.1). Passed from
-/// state to state; whoever ends the handshake disposes it.
+/// application traffic secrets, already derived over ClientHello…server Finished (§7.1), and — only
+/// when tickets will be sent — the master secret stage, for resumption_master_secret over
+/// ClientHello…client Finished (§7.1, §4.6.1). Passed from state to state; whoever ends the handshake
+/// disposes it.
 /// </summary>
 internal sealed class PendingClientFlight(
     Tls13CipherSuite suite,
     Tls13Hash transcript,
     Tls13Secret clientHandshakeSecret,
     Tls13Secret clientApplicationSecret,
-    Tls13Secret serverApplicationSecret) : IDisposable
+    Tls13Secret serverApplicationSecret,
+    KeyScheduleTraffic? master) : IDisposable
 {
     public Tls13CipherSuite Suite { get; } = suite;
 
@@ -24,11 +27,15 @@ internal sealed class PendingClientFlight(
 
     public Tls13Secret ServerApplicationSecret { get; } = serverApplicationSecret;
 
+    /// <summary>The Master Secret stage, kept only to derive resumption_master_secret for tickets; null without tickets.</summary>
+    public KeyScheduleTraffic? Master { get; } = master;
+
     /// <summary>Hands the application secrets on to the traffic state and wipes the rest.</summary>
     public (Tls13Secret Client, Tls13Secret Server) Complete()
     {
         Transcript.Dispose();
         ClientHandshakeSecret.Dispose();
+        Master?.Dispose();
         return (ClientApplicationSecret, ServerApplicationSecret);
     }
 
@@ -38,5 +45,6 @@ internal sealed class PendingClientFlight(
         ClientHandshakeSecret.Dispose();
         ClientApplicationSecret.Dispose();
         ServerApplicationSecret.Dispose();
+        Master?.Dispose();
     }
 }

@@ -43,6 +43,22 @@ public sealed class EdgeShangMiTests(BouncyCastlePeerTests.PeerFixture peer) : I
     }
 
     [Fact]
+    public async Task An_rfc_8998_client_resumes_with_the_ticket_the_edge_sealed_under_the_listener_keys()
+    {
+        await using var upstream = new PlainEchoUpstream(name: "", streaming: false);
+        (int port, int admin) = (FreePort.Next(), FreePort.Next());
+        await using ServeProcess serve = await ServeProcess.StartAsync(Config(port, admin, upstream.Address, sm: null), port);
+
+        ProcessResult bc = await peer.RunClientAsync([.. BcClient(port, "gcm", "twice"), "--resume"]);
+
+        Assert.True(bc.ExitCode == 0, bc.Combined + "\n" + serve.Process.Output);
+        Assert.Contains("connection=1 version=TLS1.3 suite=0x00c6 group=41 hrr=false resumed=false", bc.StandardOutput);
+        Assert.Contains("connection=2 version=TLS1.3 suite=0x00c6 group=41 hrr=false resumed=true", bc.StandardOutput);
+        MetricsScrape metrics = await MetricsScrape.GetAsync(admin);
+        Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", "shangmi"), ("resumed", "true"), ("result", "ok")));
+    }
+
+    [Fact]
     public async Task A_chain_with_sm_require_refuses_an_ordinary_client_with_handshake_failure_and_counts_it()
     {
         await using var upstream = new PlainEchoUpstream(name: "");

@@ -10,7 +10,8 @@ namespace TlsGateway.Integration.Tests.Scenarios.ShangMi;
 /// <summary>
 /// The managed TLS 1.3 server (<see cref="ManagedTlsConnection"/>) against Bouncy Castle Java's RFC 8998
 /// client (tests/peers/bc-tls): TLS_SM4_GCM_SM3 and TLS_SM4_CCM_SM3 over curveSM2 with sm2sig_sm3, the
-/// SM2 chain from make-sm2-pki.sh, with and without a client certificate and with a HelloRetryRequest.
+/// SM2 chain from make-sm2-pki.sh, with and without a client certificate, with a HelloRetryRequest, and
+/// resuming with the server's session ticket (BC's client offers the first connection's ticket).
 /// Every assertion reads the client's own "HANDSHAKE ok ..." and "ECHO ok ..." lines.
 /// </summary>
 public sealed class ManagedServerBouncyCastleTests(BouncyCastlePeerTests.PeerFixture peer)
@@ -137,6 +138,56 @@ public sealed class ManagedServerBouncyCastleTests(BouncyCastlePeerTests.PeerFix
         Assert.True(connection.HelloRetried);
     }
 
+    public static TheoryData<string, string, bool> ResumptionCases => new()
+    {
+        { "gcm", "0x00c6", false }, { "ccm", "0x00c7", false }, { "gcm", "0x00c6", true }, { "ccm", "0x00c7", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResumptionCases))]
+    public async Task A_bc_client_resumes_with_the_managed_servers_ticket_on_its_second_connection(string suite, string code, bool clientCertificate)
+    {
+        using Sm2Key key = LoadServerKey();
+        using var protector = new SessionTicketProtector([SessionTicketProtector.GenerateKey()]);
+        ManagedServerOptions options = Options(key) with
+        {
+            Tickets = new SessionTicketOptions(protector),
+            ClientCertificates = clientCertificate ? ClientCertificateMode.Required : ClientCertificateMode.Off,
+            ClientTrustAnchors = clientCertificate ? ReadChain(peer.Pki("sm2-root.pem")) : [],
+        };
+        await using var server = new LoopbackTlsServer(options, connections: 2);
+        List<string> arguments = ["--port", server.Port.ToString(), "--suite", suite, "--trust", peer.Pki("sm2-root.pem"), "--resume"];
+        if (clientCertificate)
+        {
+            arguments.AddRange(["--cert", peer.Pki("sm2-client-chain.pem"), "--key", peer.Pki("sm2-client.key")]);
+        }
+
+        ProcessResult client = await peer.RunClientAsync([.. arguments]);
+        List<ManagedTlsConnection> connections = await server.WaitAsync(s_limit);
+
+        Assert.True(client.ExitCode == 0, client.Combined + "\nserver failures: " + string.Join("; ", connections.Select(c => c.Failure?.Message)));
+        Assert.Equal("false", Handshake(client, connection: 1)["resumed"]);
+        Dictionary<string, string> resumed = Handshake(client, connection: 2);
+        Assert.Equal("true", resumed["resumed"]);
+        Assert.Equal(code, resumed["suite"]);
+        Assert.Equal("41", resumed["group"]);
+        Assert.Contains("ECHO ok role=client connection=2", client.StandardOutput);
+        Assert.Equal(2, connections.Count);
+        Assert.All(connections, connection => Assert.Null(connection.Failure));
+        Assert.False(connections[0].Resumed);
+        Assert.True(connections[1].Resumed);
+        if (clientCertificate)
+        {
+            // The resumed connection knows the client from the ticket (no CertificateVerify this time).
+            Assert.Contains("CN=bc-peer-client", connections[1].PeerCertificate?.Subject);
+            Assert.Null(connections[1].PeerSignatureScheme);
+        }
+        else
+        {
+            Assert.Null(connections[1].PeerCertificate);
+        }
+    }
+
     private ManagedServerOptions Options(Sm2Key key) => new()
     {
         ShangMiCredential = new Sm2ServerCredential(ReadChain(peer.Pki("sm2-server-chain.pem")), key),
@@ -157,11 +208,11 @@ public sealed class ManagedServerBouncyCastleTests(BouncyCastlePeerTests.PeerFix
         return chain;
     }
 
-    private static Dictionary<string, string> Handshake(ProcessResult result)
+    private static Dictionary<string, string> Handshake(ProcessResult result, int connection = 1)
     {
-        const string Prefix = "HANDSHAKE ok role=client connection=1 ";
-        string? line = result.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
-        Assert.True(line is not null, $"no '{Prefix}' line:\n{result.Combined}");
+        string prefix = $"HANDSHAKE ok role=client connection={connection} ";
+        string? line = result.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.True(line is not null, $"no '{prefix}' line:\n{result.Combined}");
         return line.Trim().Split(' ').Skip(2).Select(field => field.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
     }
 }

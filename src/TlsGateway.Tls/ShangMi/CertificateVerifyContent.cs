@@ -23,7 +23,7 @@ internal static class CertificateVerifyContent
     }
 
     /// <summary>
-    /// Verifies a client's CertificateVerify with the key of <paramref name="leaf"/>. A key that
+    /// Verifies a peer's CertificateVerify with the key of <paramref name="leaf"/>. A key that
     /// cannot carry <paramref name="scheme"/> is illegal_parameter; a signature that does not
     /// verify is decrypt_error (§4.4.3: "MUST terminate the handshake with a decrypt_error").
     /// </summary>
@@ -37,7 +37,7 @@ internal static class CertificateVerifyContent
         };
         if (!valid)
         {
-            throw new TlsProtocolException(AlertDescription.DecryptError, $"the client's {scheme} CertificateVerify does not verify (RFC 8446 §4.4.3)");
+            throw new TlsProtocolException(AlertDescription.DecryptError, $"the peer's {scheme} CertificateVerify does not verify (RFC 8446 §4.4.3)");
         }
     }
 

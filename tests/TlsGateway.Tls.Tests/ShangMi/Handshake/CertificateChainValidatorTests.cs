@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TlsGateway.Tls.ShangMi;
@@ -7,16 +6,16 @@ using X509CertificateRequest = System.Security.Cryptography.X509Certificates.Cer
 namespace TlsGateway.Tls.Tests.ShangMi.Handshake;
 
 /// <summary>
-/// <see cref="ClientChainValidator"/> on SM2 chains made by OpenSSL at test time
+/// <see cref="CertificateChainValidator"/> on SM2 chains made by OpenSSL at test time
 /// (tests/peers/bc-tls/make-sm2-pki.sh, run twice for two unrelated PKIs with the same names) and on
 /// an ECDSA chain made with .NET's <see cref="X509CertificateRequest"/>. Each failure has its RFC 8446 §6.2 alert.
 /// </summary>
-public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixture pki) : IClassFixture<ClientChainValidatorTests.PkiFixture>
+public sealed class CertificateChainValidatorTests(CertificateChainValidatorTests.PkiFixture pki) : IClassFixture<CertificateChainValidatorTests.PkiFixture>
 {
     [Fact]
     public void An_sm2_client_chain_through_an_intermediate_to_its_root_is_accepted()
     {
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]]);
 
         validator.Validate(pki.First("sm2-client-chain.pem"));
     }
@@ -25,7 +24,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     public void An_sm2_client_chain_that_includes_the_root_itself_is_accepted()
     {
         byte[] root = pki.First("sm2-root.pem")[0];
-        var validator = new ClientChainValidator([root]);
+        var validator = new CertificateChainValidator([root]);
 
         validator.Validate([.. pki.First("sm2-client-chain.pem"), root]);
     }
@@ -33,7 +32,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     [Fact]
     public void A_chain_checked_against_the_root_of_another_pki_with_the_same_names_is_unknown_ca()
     {
-        var validator = new ClientChainValidator([pki.Second("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.Second("sm2-root.pem")[0]]);
 
         Assert.Equal(AlertDescription.UnknownCa, AlertOf(() => validator.Validate(pki.First("sm2-client-chain.pem"))));
     }
@@ -41,7 +40,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     [Fact]
     public void A_leaf_without_its_intermediate_is_unknown_ca()
     {
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]]);
 
         Assert.Equal(AlertDescription.UnknownCa, AlertOf(() => validator.Validate(pki.First("sm2-client.pem"))));
     }
@@ -53,7 +52,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
         byte[] leaf = (byte[])chain[0].Clone();
         // The signature BIT STRING closes the certificate, so its last byte is the low byte of s.
         leaf[^1] ^= 0x01;
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]]);
 
         Assert.Equal(AlertDescription.BadCertificate, AlertOf(() => validator.Validate([leaf, chain[1]])));
     }
@@ -61,7 +60,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     [Fact]
     public void Bytes_that_are_not_a_certificate_are_a_bad_certificate()
     {
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]]);
 
         Assert.Equal(AlertDescription.BadCertificate, AlertOf(() => validator.Validate([[0x30, 0x03, 0x02, 0x01, 0x00]])));
     }
@@ -71,7 +70,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     {
         List<byte[]> chain = pki.First("sm2-client-chain.pem");
         DateTimeOffset notAfter = X509CertificateLoader.LoadCertificate(chain[0]).NotAfter.ToUniversalTime();
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]], new FixedClock(notAfter.AddDays(1)));
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]], new FixedClock(notAfter.AddDays(1)));
 
         Assert.Equal(AlertDescription.CertificateExpired, AlertOf(() => validator.Validate(chain)));
     }
@@ -79,7 +78,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     [Fact]
     public void A_clock_before_the_leaf_is_valid_makes_the_chain_certificate_expired()
     {
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]], new FixedClock(DateTimeOffset.UtcNow.AddDays(-2)));
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]], new FixedClock(DateTimeOffset.UtcNow.AddDays(-2)));
 
         Assert.Equal(AlertDescription.CertificateExpired, AlertOf(() => validator.Validate(pki.First("sm2-client-chain.pem"))));
     }
@@ -88,7 +87,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     public void More_than_eight_certificates_are_refused_as_a_bad_certificate()
     {
         List<byte[]> chain = pki.First("sm2-client-chain.pem");
-        var validator = new ClientChainValidator([pki.First("sm2-root.pem")[0]]);
+        var validator = new CertificateChainValidator([pki.First("sm2-root.pem")[0]]);
 
         Assert.Equal(AlertDescription.BadCertificate, AlertOf(() => validator.Validate([.. Enumerable.Repeat(chain[0], 9)])));
     }
@@ -98,7 +97,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     {
         (byte[] root, byte[] leaf) = EcdsaChain(rootIsCa: true);
 
-        new ClientChainValidator([root]).Validate([leaf]);
+        new CertificateChainValidator([root]).Validate([leaf]);
     }
 
     [Fact]
@@ -106,7 +105,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     {
         (byte[] root, byte[] leaf) = EcdsaChain(rootIsCa: false);
 
-        Assert.Equal(AlertDescription.UnknownCa, AlertOf(() => new ClientChainValidator([root]).Validate([leaf])));
+        Assert.Equal(AlertDescription.UnknownCa, AlertOf(() => new CertificateChainValidator([root]).Validate([leaf])));
     }
 
     [Fact]
@@ -114,7 +113,7 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
     {
         (byte[] root, byte[] leaf) = EcdsaChain(rootIsCa: true, HashAlgorithmName.SHA384);
 
-        Assert.Equal(AlertDescription.UnsupportedCertificate, AlertOf(() => new ClientChainValidator([root]).Validate([leaf])));
+        Assert.Equal(AlertDescription.UnsupportedCertificate, AlertOf(() => new CertificateChainValidator([root]).Validate([leaf])));
     }
 
     private static (byte[] Root, byte[] Leaf) EcdsaChain(bool rootIsCa, HashAlgorithmName? hash = null)
@@ -150,50 +149,14 @@ public sealed class ClientChainValidatorTests(ClientChainValidatorTests.PkiFixtu
 
         public PkiFixture()
         {
-            Make(Path.Combine(_root, "first"));
-            Make(Path.Combine(_root, "second"));
+            TestPkiFiles.Make(Path.Combine(_root, "first"));
+            TestPkiFiles.Make(Path.Combine(_root, "second"));
         }
 
-        public List<byte[]> First(string name) => ReadPem(Path.Combine(_root, "first", name));
+        public List<byte[]> First(string name) => TestPkiFiles.ReadPem(Path.Combine(_root, "first", name));
 
-        public List<byte[]> Second(string name) => ReadPem(Path.Combine(_root, "second", name));
+        public List<byte[]> Second(string name) => TestPkiFiles.ReadPem(Path.Combine(_root, "second", name));
 
         public void Dispose() => Directory.Delete(_root, recursive: true);
-
-        private static void Make(string directory)
-        {
-            string script = Path.Combine(RepositoryRoot(), "tests", "peers", "bc-tls", "make-sm2-pki.sh");
-            var info = new ProcessStartInfo(script, [directory]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            using Process process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {script}");
-            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, "make-sm2-pki.sh failed:\n" + output);
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "TlsGateway.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("TlsGateway.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        private static List<byte[]> ReadPem(string path)
-        {
-            var certificates = new List<byte[]>();
-            ReadOnlySpan<char> text = File.ReadAllText(path);
-            while (PemEncoding.TryFind(text, out PemFields fields))
-            {
-                certificates.Add(Convert.FromBase64String(text[fields.Base64Data].ToString()));
-                text = text[fields.Location.End..];
-            }
-
-            return certificates;
-        }
     }
 }

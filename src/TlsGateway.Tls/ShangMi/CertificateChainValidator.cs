@@ -6,8 +6,8 @@ using TlsGateway.Crypto.ShangMi;
 namespace TlsGateway.Tls.ShangMi;
 
 /// <summary>
-/// Validates the certificate chain a client sent (RFC 8446 §4.4.2, leaf first) against DER trust
-/// anchors, a reduced RFC 5280 §6.1 path validation: every certificate on the path is within its
+/// Validates the certificate chain a peer sent (RFC 8446 §4.4.2, leaf first; a client's to the
+/// server, a server's to the client) against DER trust anchors, a reduced RFC 5280 §6.1 path validation: every certificate on the path is within its
 /// validity (§4.1.2.5), each issuer's name equals the subject's issuer name (raw DER, §4.1.2.4),
 /// each issuer is a CA (basicConstraints cA, keyUsage keyCertSign if present; §4.2.1.9, §4.2.1.3),
 /// and each signature verifies with the issuer's key: SM2-with-SM3 under the default
@@ -18,13 +18,13 @@ namespace TlsGateway.Tls.ShangMi;
 /// Failures throw <see cref="TlsProtocolException"/> with the alert RFC 8446 §6.2 names and the
 /// reason in the message: unknown_ca, bad_certificate, certificate_expired, unsupported_certificate.
 /// Non-goals: revocation, name constraints, policies, path length constraints, and searching
-/// certificates sent out of order (§4.4.2 lets a client add extras; those after the path are ignored).
+/// certificates sent out of order (§4.4.2 lets a peer add extras; those after the path are ignored).
 /// Anchors are trusted as given (§6.1.1 (d): a name and a key), so their own dates are not checked,
 /// but one that signs the path's last certificate must still be a CA like any other issuer.
 /// </remarks>
-public sealed class ClientChainValidator
+public sealed class CertificateChainValidator
 {
-    /// <summary>The most certificates a client chain may hold: leaf, intermediates and perhaps the root.</summary>
+    /// <summary>The most certificates a peer's chain may hold: leaf, intermediates and perhaps the root.</summary>
     public const int MaxChainLength = 8;
 
     /// <summary>sm2-with-SM3 (GM/T 0006, RFC 8998 §3.2).</summary>
@@ -38,7 +38,7 @@ public sealed class ClientChainValidator
 
     /// <param name="trustAnchors">DER certificates; one that does not parse is a configuration error.</param>
     /// <param name="clock">The clock validity is checked against; the system clock by default.</param>
-    public ClientChainValidator(IReadOnlyList<byte[]> trustAnchors, TimeProvider? clock = null)
+    public CertificateChainValidator(IReadOnlyList<byte[]> trustAnchors, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(trustAnchors);
         _clock = clock ?? TimeProvider.System;
@@ -51,7 +51,7 @@ public sealed class ClientChainValidator
             }
             catch (AsnContentException e)
             {
-                throw new ArgumentException($"a client trust anchor does not parse: {e.Message}", nameof(trustAnchors), e);
+                throw new ArgumentException($"a trust anchor does not parse: {e.Message}", nameof(trustAnchors), e);
             }
         }
     }
@@ -62,13 +62,13 @@ public sealed class ClientChainValidator
         ArgumentNullException.ThrowIfNull(chain);
         if (chain.Count == 0)
         {
-            throw new TlsProtocolException(AlertDescription.BadCertificate, "the client's chain is empty");
+            throw new TlsProtocolException(AlertDescription.BadCertificate, "the peer's chain is empty");
         }
 
         if (chain.Count > MaxChainLength)
         {
             throw new TlsProtocolException(AlertDescription.BadCertificate,
-                $"the client's chain has {chain.Count} certificates, more than {MaxChainLength}");
+                $"the peer's chain has {chain.Count} certificates, more than {MaxChainLength}");
         }
 
         DateTimeOffset now = _clock.GetUtcNow();
@@ -76,7 +76,7 @@ public sealed class ClientChainValidator
         {
             if (IsAnchor(chain[i]))
             {
-                // The client sent an anchor itself (often the root): the path ends here.
+                // The peer sent an anchor itself (often the root): the path ends here.
                 return;
             }
 
@@ -90,7 +90,7 @@ public sealed class ClientChainValidator
                 if (!Verifies(subject, issuer, i))
                 {
                     throw new TlsProtocolException(AlertDescription.BadCertificate,
-                        $"client certificate {i}'s signature does not verify with certificate {i + 1}'s key");
+                        $"certificate {i}'s signature does not verify with certificate {i + 1}'s key");
                 }
 
                 continue;
@@ -107,10 +107,10 @@ public sealed class ClientChainValidator
             }
 
             throw new TlsProtocolException(AlertDescription.UnknownCa,
-                $"client certificate {i} is not issued by a trust anchor (no path to any of {_anchors.Count})");
+                $"certificate {i} is not issued by a trust anchor (no path to any of {_anchors.Count})");
         }
 
-        throw new TlsProtocolException(AlertDescription.UnknownCa, "the client's chain does not reach a trust anchor");
+        throw new TlsProtocolException(AlertDescription.UnknownCa, "the peer's chain does not reach a trust anchor");
     }
 
     private bool IsAnchor(byte[] der)
@@ -134,7 +134,7 @@ public sealed class ClientChainValidator
         }
         catch (AsnContentException e)
         {
-            throw new TlsProtocolException(AlertDescription.BadCertificate, $"client certificate {index} does not parse: {e.Message}");
+            throw new TlsProtocolException(AlertDescription.BadCertificate, $"certificate {index} does not parse: {e.Message}");
         }
     }
 
@@ -144,19 +144,19 @@ public sealed class ClientChainValidator
         {
             // §4.1.2.5: the validity period is inclusive at both ends.
             throw new TlsProtocolException(AlertDescription.CertificateExpired,
-                $"client certificate {index} is valid from {certificate.NotBefore:u} to {certificate.NotAfter:u}, not at {now:u}");
+                $"certificate {index} is valid from {certificate.NotBefore:u} to {certificate.NotAfter:u}, not at {now:u}");
         }
 
         if (certificate.UnknownCriticalExtension is { } oid)
         {
             throw new TlsProtocolException(AlertDescription.UnsupportedCertificate,
-                $"client certificate {index} has an unrecognised critical extension {oid} (RFC 5280 §4.2)");
+                $"certificate {index} has an unrecognised critical extension {oid} (RFC 5280 §4.2)");
         }
 
         if (certificate.SignatureAlgorithm is not (Sm2WithSm3Oid or EcdsaWithSha256Oid))
         {
             throw new TlsProtocolException(AlertDescription.UnsupportedCertificate,
-                $"client certificate {index} is signed with the unsupported algorithm {certificate.SignatureAlgorithm}");
+                $"certificate {index} is signed with the unsupported algorithm {certificate.SignatureAlgorithm}");
         }
     }
 
@@ -166,7 +166,7 @@ public sealed class ClientChainValidator
         {
             // §4.2.1.9: without cA the key "MUST NOT" verify certificate signatures; §4.2.1.3 keyCertSign.
             throw new TlsProtocolException(AlertDescription.BadCertificate,
-                $"client certificate {index} issues another but is not a CA (basicConstraints cA / keyUsage keyCertSign)");
+                $"certificate {index} issues another but is not a CA (basicConstraints cA / keyUsage keyCertSign)");
         }
     }
 
@@ -179,7 +179,7 @@ public sealed class ClientChainValidator
                 Sm2WithSm3Oid => VerifySm2(subject, issuer),
                 EcdsaWithSha256Oid => VerifyEcdsa(subject, issuer),
                 _ => throw new TlsProtocolException(AlertDescription.UnsupportedCertificate,
-                    $"client certificate {index} is signed with the unsupported algorithm {subject.SignatureAlgorithm}"),
+                    $"certificate {index} is signed with the unsupported algorithm {subject.SignatureAlgorithm}"),
             };
         }
         catch (Exception e) when (e is not TlsProtocolException)

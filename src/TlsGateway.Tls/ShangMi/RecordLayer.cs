@@ -9,7 +9,7 @@ namespace TlsGateway.Tls.ShangMi;
 /// <see cref="SetReadProtection"/> and <see cref="SetWriteProtection"/>, which dispose the keys they
 /// replace (RFC 8446 §5.3: each key change restarts the sequence number; old keys are wiped).
 /// </summary>
-internal sealed class ServerRecordLayer : IDisposable
+internal sealed class RecordLayer : IDisposable
 {
     private static readonly byte[] s_changeCipherSpec = [0x01];
 

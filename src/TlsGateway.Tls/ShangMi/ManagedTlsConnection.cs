@@ -4,31 +4,58 @@ using System.Security.Cryptography.X509Certificates;
 namespace TlsGateway.Tls.ShangMi;
 
 /// <summary>
-/// One server connection of the managed TLS 1.3 engine, sans-I/O: the caller feeds bytes read from
+/// One connection of the managed TLS 1.3 engine, either role, sans-I/O: the caller feeds bytes read from
 /// the peer to <see cref="Feed"/>, sends whatever <see cref="TakePendingOutput"/> returns, reads
 /// decrypted data from <see cref="TakeReceivedPlaintext"/>, and writes with <see cref="Write"/>.
 /// There are no sockets, threads or timers inside. A protocol error never escapes as an exception:
 /// the connection ends, the alert to send is in the pending output, and <see cref="Failure"/> says
 /// why (for logs, never for the peer). Not thread-safe: one connection belongs to one pump.
 /// </summary>
+/// <remarks>
+/// The record layer, alerts and the dispatch of handshake messages are this one class for both
+/// roles; what differs is the first state (<see cref="ExpectClientHello"/> for a server,
+/// <see cref="ExpectServerHello"/> after the ClientHello for a client) and the context the states
+/// see (<see cref="ServerHandshakeContext"/>, <see cref="ClientHandshakeContext"/>).
+/// </remarks>
 public sealed class ManagedTlsConnection : IDisposable
 {
     private const int MaxHandshakeMessageLength = 1 << 17;
 
-    private readonly ServerRecordLayer _records = new();
+    private readonly RecordLayer _records;
     private readonly RecordSplitter _inbound = new();
     private readonly ArrayBufferWriter<byte> _received = new();
-    private readonly ServerHandshakeContext _context;
-    private ServerState _state = new ExpectClientHello();
+    private readonly HandshakeContext _context;
+    private HandshakeState _state;
     private bool _ended;
     private bool _writeClosed;
 
-    private ManagedTlsConnection(ManagedServerOptions options)
+    private ManagedTlsConnection(RecordLayer records, HandshakeContext context, HandshakeState first)
     {
-        _context = new ServerHandshakeContext(options, _records);
+        _records = records;
+        _context = context;
+        _state = first;
     }
 
-    public static ManagedTlsConnection CreateServer(ManagedServerOptions options) => new(options);
+    public static ManagedTlsConnection CreateServer(ManagedServerOptions options)
+    {
+        var records = new RecordLayer();
+        return new ManagedTlsConnection(records, new ServerHandshakeContext(options, records), new ExpectClientHello());
+    }
+
+    /// <summary>
+    /// A client connection: the ClientHello is pending output at once. Options that cannot work
+    /// (no trust anchors, no suite or group this engine implements) are an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static ManagedTlsConnection CreateClient(ManagedClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var records = new RecordLayer();
+        var context = new ClientHandshakeContext(options, records);
+        return new ManagedTlsConnection(records, context, ClientHelloFlight.Start(context));
+    }
+
+    public bool IsClient => _context is ClientHandshakeContext;
 
     public bool IsHandshakeComplete { get; private set; }
 
@@ -57,7 +84,23 @@ public sealed class ManagedTlsConnection : IDisposable
 
     public string? ServerName => _context.ServerName;
 
-    /// <summary>The client's chain (DER, leaf first), empty if it sent none.</summary>
+    /// <summary>True when a resumption PSK authenticated the handshake (RFC 8446 §2.2): no certificates were exchanged.</summary>
+    public bool Resumed => _context.Resumed;
+
+    /// <summary>
+    /// Client only: the sessions the server's NewSessionTickets made resumable so far (RFC 8446 §4.6.1),
+    /// oldest first; the connection disposes the ones not taken.
+    /// </summary>
+    public IReadOnlyList<ManagedClientSession> ResumableSessions =>
+        _context is ClientHandshakeContext client ? client.Sessions : [];
+
+    /// <summary>Client only: removes the newest resumable session and hands it (and its PSK) to the caller, who disposes it.</summary>
+    public ManagedClientSession? TakeSession() => (_context as ClientHandshakeContext)?.TakeNewestSession();
+
+    /// <summary>
+    /// The peer's chain (DER, leaf first), empty if it sent none. Resumed, a client has none; a server
+    /// has the client's leaf that its ticket carried.
+    /// </summary>
     public IReadOnlyList<byte[]> PeerCertificates => _context.PeerCertificates;
 
     public X509Certificate2? PeerCertificate => _context.PeerCertificate;
@@ -113,7 +156,7 @@ public sealed class ManagedTlsConnection : IDisposable
     /// <summary>Protects <paramref name="plaintext"/> as application data; the records are pending output.</summary>
     public void Write(ReadOnlySpan<byte> plaintext)
     {
-        if (_writeClosed || _state is not ExpectTraffic traffic)
+        if (_writeClosed || _state.Traffic is not { } traffic)
         {
             throw new InvalidOperationException(_writeClosed ? "the connection is closed for writing" : "the handshake is not complete");
         }
@@ -121,21 +164,21 @@ public sealed class ManagedTlsConnection : IDisposable
         if (_records.WriteProtection!.KeyUpdateNeeded)
         {
             // §5.5: rekey before the suite's confidentiality limit.
-            traffic.UpdateSendingKey(_context, KeyUpdateRequest.UpdateNotRequested);
+            traffic.UpdateSendingKey(_records, KeyUpdateRequest.UpdateNotRequested);
         }
 
         _records.SendProtected(ContentType.ApplicationData, plaintext);
     }
 
-    /// <summary>Sends a KeyUpdate (§4.6.3); with <paramref name="requestPeerUpdate"/> the client must update too.</summary>
+    /// <summary>Sends a KeyUpdate (§4.6.3); with <paramref name="requestPeerUpdate"/> the peer must update too.</summary>
     public void UpdateKeys(bool requestPeerUpdate)
     {
-        if (_writeClosed || _ended || _state is not ExpectTraffic traffic)
+        if (_writeClosed || _ended || _state.Traffic is not { } traffic)
         {
             throw new InvalidOperationException("KeyUpdate needs a completed, open connection");
         }
 
-        traffic.UpdateSendingKey(_context, requestPeerUpdate ? KeyUpdateRequest.UpdateRequested : KeyUpdateRequest.UpdateNotRequested);
+        traffic.UpdateSendingKey(_records, requestPeerUpdate ? KeyUpdateRequest.UpdateRequested : KeyUpdateRequest.UpdateNotRequested);
     }
 
     /// <summary>Sends close_notify (RFC 8446 §6.1) and ends the connection for writing and reading.</summary>
@@ -154,6 +197,7 @@ public sealed class ManagedTlsConnection : IDisposable
         _records.Dispose();
         _inbound.Dispose();
         _context.PeerCertificate?.Dispose();
+        (_context as ClientHandshakeContext)?.DisposeSessions();
     }
 
     private void ProcessRecord(InboundRecord record)
@@ -176,8 +220,8 @@ public sealed class ManagedTlsConnection : IDisposable
                 // §5: once keys are in use a plaintext handshake record is an error.
                 throw new TlsProtocolException(AlertDescription.UnexpectedMessage, "a plaintext handshake record after keys were established");
             default:
-                // Before keys; and a plaintext alert is accepted at any time, since a client that
-                // failed before it had our keys can only send its alert in the clear.
+                // Before keys; and a plaintext alert is accepted at any time, since a peer that
+                // failed before it had the handshake keys can only send its alert in the clear.
                 HandleContent(record.Type, PlaintextRecords.Read(record));
                 return;
         }
@@ -199,7 +243,7 @@ public sealed class ManagedTlsConnection : IDisposable
                 break;
             default:
                 // §5.1: application data may not interleave with a fragmented handshake message,
-                // and there is none before the client's Finished (no 0-RTT here).
+                // and there is none before the handshake completes (no 0-RTT here).
                 throw new TlsProtocolException(AlertDescription.UnexpectedMessage, $"{type} before the handshake completed");
         }
     }
@@ -211,7 +255,7 @@ public sealed class ManagedTlsConnection : IDisposable
         {
             if (bodyLength > MaxHandshakeMessageLength)
             {
-                throw new TlsProtocolException(AlertDescription.DecodeError, $"a {bodyLength}-byte {type} message is larger than this server accepts");
+                throw new TlsProtocolException(AlertDescription.DecodeError, $"a {bodyLength}-byte {type} message is larger than this engine accepts");
             }
 
             int total = HandshakeMessage.HeaderLength + bodyLength;
@@ -227,7 +271,7 @@ public sealed class ManagedTlsConnection : IDisposable
 
             // Ownership of the state's secrets moves into the next state on success; on an error the
             // current state is disposed by End().
-            _state = _state.Handle(_context, type, message);
+            _state = _state.Advance(_context, type, message);
             IsHandshakeComplete |= _state.IsTraffic;
         }
     }
@@ -273,7 +317,7 @@ public sealed class ManagedTlsConnection : IDisposable
         _ended = true;
         _writeClosed = true;
         _state.Dispose();
-        _state = new ExpectClientHello();
+        _state = ExpectNothing.Instance;
         _inbound.ReleaseIfEmpty();
     }
 }
