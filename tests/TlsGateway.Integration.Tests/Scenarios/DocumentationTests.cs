@@ -18,7 +18,7 @@ public sealed partial class DocumentationTests
         EdgeConfig config = EdgeConfigReader.Read(Path.Combine(RepoPaths.Root, "docs", "tlsgw.yaml"), yaml);
 
         ListenerConfig listener = Assert.Single(config.Listeners);
-        Assert.Equal(2, listener.FilterChains.Count);
+        Assert.Equal(3, listener.FilterChains.Count);
         FilterChainConfig api = listener.FilterChains[0];
         Assert.Equal(["api.example.com", "*.api.example.com"], api.ServerNames);
         Assert.Equal("pkcs11:token=edge;object=api-rsa;type=private", api.Certificates[1].Key);
@@ -29,6 +29,10 @@ public sealed partial class DocumentationTests
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "clients.crl"), api.ClientAuth.CrlFile);
         Assert.Equal(Path.Combine(RepoPaths.Root, "docs", "certs", "backend.crl"), api.Upstream.Tls?.CrlFile);
         Assert.Equal(TimeSpan.FromHours(12), listener.SessionTickets.RotateEvery);
+        FilterChainConfig gm = listener.FilterChains[1];
+        Assert.Equal(ShangMiMode.Prefer, gm.ShangMi);
+        Assert.Equal(2, gm.Certificates.Count);
+        Assert.Equal(ShangMiMode.Prefer, api.ShangMi); // the default
         Assert.Matches(@"(?m)^admin:.*\n  listen: 127\.0\.0\.1:9901", yaml);
     }
 
