@@ -99,13 +99,6 @@ internal sealed class ClientHandshake(ListenerBinding binding)
         {
             await session.HandshakeAsync(received, timeout, stopping).ConfigureAwait(false);
             PeerIdentity? peer = session.Connection.PeerCertificate is { } certificate ? PeerIdentity.FromCertificate(certificate) : null;
-            if (peer is not null && route.Authorizer?.Authorize(peer) is { Allowed: false } denial)
-            {
-                // The chain verified; the allow-lists refused it. The connection is dropped without
-                // a word to the client (fail closed, one uniform outcome); the reason goes to logs.
-                throw new TlsException(new TlsFailure(TlsFailureReason.AuthorizationDenied, denial.Reason));
-            }
-
             return new ClientSession(client, session.Facts!, peer, route.Chain, Engine, new TlsLink(session), PeerGone: false);
         }
         catch

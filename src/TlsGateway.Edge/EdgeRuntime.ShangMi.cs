@@ -76,9 +76,10 @@ public sealed partial class EdgeRuntime
             ApplicationProtocols = chain.Alpn,
             ClientCertificates = clientAuth.Mode,
             ClientTrustAnchors = clientAuth.TrustBundlePem is null ? [] : TrustAnchors(clientAuth.TrustBundlePem),
+            ClientAuthorizer = clientAuth.Authorizer,
             Tickets = ring.ManagedTickets is { } protector ? new SessionTicketOptions(protector) : null,
         };
-        return new ShangMiRoute(chain.Name, chain.ServerNames, chain.MatchAlpn is { Count: > 0 }, chain.ShangMi, options, clientAuth.Authorizer, sm2);
+        return new ShangMiRoute(chain.Name, chain.ServerNames, chain.MatchAlpn is { Count: > 0 }, chain.ShangMi, options, sm2);
     }
 
     private static IReadOnlyList<byte[]> TrustAnchors(byte[] bundlePem)

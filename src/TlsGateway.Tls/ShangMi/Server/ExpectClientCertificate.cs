@@ -75,6 +75,13 @@ internal sealed class ExpectClientCertificate(PendingClientFlight flight) : Serv
 
         context.PeerCertificates = chain;
         context.PeerCertificate = leaf;
+        if (context.Options.ClientAuthorizer?.Authorize(PeerIdentity.FromCertificate(leaf)) is { Allowed: false } denial)
+        {
+            // As the OpenSSL engine does: the chain is good, the allow-lists refuse it (§6.2 access_denied);
+            // the reason goes to the operator, the client learns only the alert.
+            throw new TlsProtocolException(AlertDescription.AccessDenied, $"the client certificate is not allowed: {denial.Reason}");
+        }
+
         return new ExpectClientCertificateVerify(flight, leaf);
     }
 

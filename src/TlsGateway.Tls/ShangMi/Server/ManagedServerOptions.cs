@@ -35,6 +35,13 @@ public sealed record ManagedServerOptions
 
     public ClientCertificateMode ClientCertificates { get; init; } = ClientCertificateMode.Off;
 
+    /// <summary>
+    /// Runs on a client certificate after its chain validated (and on the certificate a ticket
+    /// carries, at resumption): a refusal ends the handshake with access_denied (RFC 8446 §6.2), or
+    /// makes a resumption fall back to a full handshake. Null accepts every validated client.
+    /// </summary>
+    public IPeerAuthorizer? ClientAuthorizer { get; init; }
+
     /// <summary>DER trust anchors for client certificates; when non-empty every client chain must lead to one (see remarks).</summary>
     public IReadOnlyList<byte[]> ClientTrustAnchors { get; init; } = [];
 

@@ -147,9 +147,10 @@ internal static class TicketResumption
         }
 
         // A validated leaf that has expired since the ticket was issued no longer authenticates
-        // (the full handshake's check, RFC 5280 §6.1.3 (a)(2)).
+        // (the full handshake's check, RFC 5280 §6.1.3 (a)(2)); nor does one today's allow-lists refuse.
         DateTimeOffset at = DateTimeOffset.FromUnixTimeMilliseconds(now);
-        if (options.ClientTrustAnchors.Count > 0 && (at < leaf.NotBefore.ToUniversalTime() || at > leaf.NotAfter.ToUniversalTime()))
+        if ((options.ClientTrustAnchors.Count > 0 && (at < leaf.NotBefore.ToUniversalTime() || at > leaf.NotAfter.ToUniversalTime()))
+            || options.ClientAuthorizer?.Authorize(PeerIdentity.FromCertificate(leaf)) is { Allowed: false })
         {
             leaf.Dispose();
             leaf = null;

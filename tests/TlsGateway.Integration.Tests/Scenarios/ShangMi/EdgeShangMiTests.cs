@@ -107,6 +107,7 @@ public sealed class EdgeShangMiTests(BouncyCastlePeerTests.PeerFixture peer) : I
 
         Assert.NotEqual(0, bc.ExitCode);
         Assert.DoesNotContain("ECHO ok", bc.StandardOutput);
+        Assert.Contains("access_denied", bc.StandardOutput); // the alert, as OpenSSL would send it
         MetricsScrape metrics = await MetricsScrape.GetAsync(admin);
         Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", "shangmi"), ("result", "authorization_denied")));
     }
