@@ -55,7 +55,7 @@ public static class CaBootstrap
         if (!options.KeepRoot)
         {
             WriteEncryptedKey(rootKey, Path.Combine(directory, CaLayout.RootKeyFile), options.Passphrase, options.KdfIterations);
-            root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, $"Root CA g{id}"), now - IssuancePolicy.Default.Backdate, now + rootTtl));
+            root = new CaCertificate(CertificateTemplates.Root(rootKey, Name(settings, options.KeyType, $"Root CA g{id}"), now - IssuancePolicy.Default.Backdate, now + rootTtl));
         }
 
         string keyLocation;
@@ -80,7 +80,7 @@ public static class CaBootstrap
                 WriteEncryptedKey(intermediateKey, keyLocation, options.Passphrase, options.KdfIterations);
             }
 
-            X509Name subject = Name(settings, $"Intermediate CA g{id}");
+            X509Name subject = Name(settings, options.KeyType, $"Intermediate CA g{id}");
             intermediate = new CaCertificate(CertificateTemplates.Intermediate(rootKey, root, intermediateKey.PublicKeyInfo, subject,
                 now - IssuancePolicy.Default.Backdate, now + intermediateTtl));
             if (options.CrossSign && !options.KeepRoot && existing.LastOrDefault(g => g.State == CaGenerationState.Active) is CaGeneration previous)
@@ -295,6 +295,8 @@ public static class CaBootstrap
         }
     }
 
-    private static X509Name Name(CaSettings settings, string commonName) =>
-        new($"O={settings.TrustDomain},CN=TlsGateway {commonName}");
+    // SM2 CAs say so in their names: `tlsgw up` puts an SM2 and an ECDSA root for one trust
+    // domain in one bundle, and people (and issuer lookups by name) should tell them apart.
+    private static X509Name Name(CaSettings settings, CaKeyType keyType, string commonName) =>
+        new($"O={settings.TrustDomain},CN=TlsGateway {(keyType.IsSm2 ? "SM2 " : "")}{commonName}");
 }

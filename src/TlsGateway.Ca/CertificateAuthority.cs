@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Math;
 using TlsGateway.Identity;
@@ -100,8 +101,10 @@ public sealed class CertificateAuthority : IDisposable
             CsrContents csr = CsrParser.Parse(request.Csr);
             identity = ResolveIdentity(request, csr);
             List<string> dnsNames = ResolveDnsNames(request, csr);
+            IReadOnlyList<IPAddress> addresses = ResolveIpAddresses(request);
             (DateTimeOffset notBefore, DateTimeOffset notAfter) = Validity(request.Ttl, active.Intermediate);
-            IssuedIdentity issued = await SignAndRecordAsync(state, active, csr, identity, dnsNames, notBefore, notAfter, request.Caller, cancellationToken)
+            IssuedIdentity issued = await SignAndRecordAsync(state, active, csr, identity, dnsNames, addresses, notBefore, notAfter, request.Caller,
+                cancellationToken)
                 .ConfigureAwait(false);
             CaMetrics.Issued.Add(1);
             CaMetrics.IssueDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
@@ -123,21 +126,23 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     private async Task<IssuedIdentity> SignAndRecordAsync(CaState state, CaGenerationKeys active, CsrContents csr, SpiffeId identity,
-        List<string> dnsNames, DateTimeOffset notBefore, DateTimeOffset notAfter, CaCaller caller, CancellationToken cancellationToken)
+        List<string> dnsNames, IReadOnlyList<IPAddress> addresses, DateTimeOffset notBefore, DateTimeOffset notAfter, CaCaller caller,
+        CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
             BigInteger serial = SerialNumber.New();
             long signingStarted = Stopwatch.GetTimestamp();
             byte[] der = CertificateTemplates.Leaf(active.Signer!, active.Intermediate, csr.PublicKey, csr.IsRsaKey,
-                identity, dnsNames, serial, notBefore, notAfter);
+                identity, dnsNames, addresses, serial, notBefore, notAfter);
             CaMetrics.SigningDuration.Record(Stopwatch.GetElapsedTime(signingStarted).TotalSeconds);
             string serialText = SerialNumber.ToText(serial);
             // The ledger stores the validity as written in the certificate (whole seconds).
             var row = new IssuedCertificate(serialText, identity.ToString(), WholeSeconds(notBefore), WholeSeconds(notAfter),
                 Convert.ToHexStringLower(SHA256.HashData(der)), active.Id, der);
             string detail = $"{identity} generation={active.Id} notAfter={row.NotAfter:O}"
-                + (dnsNames.Count > 0 ? $" dns={string.Join(',', dnsNames)}" : "");
+                + (dnsNames.Count > 0 ? $" dns={string.Join(',', dnsNames)}" : "")
+                + (addresses.Count > 0 ? $" ip={string.Join(',', addresses)}" : "");
             try
             {
                 await _store.RecordIssuanceAsync(row, new AuditEntry(AuditKinds.Issue, caller.Name, serialText, detail), cancellationToken)
@@ -200,6 +205,15 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         return identity;
+    }
+
+    private static IReadOnlyList<IPAddress> ResolveIpAddresses(IssuanceRequest request)
+    {
+        IReadOnlyList<IPAddress> addresses = request.IpAddresses ?? [];
+        // Workloads name themselves by SPIFFE ID and DNS; an address is a host's, which only an operator can vouch for.
+        return addresses.Count == 0 || request.Caller.IsOperator
+            ? addresses
+            : throw new IssuanceDeniedException(DenialReason.DnsNameNotAllowed, "IP address SANs are issued to operators only");
     }
 
     private List<string> ResolveDnsNames(IssuanceRequest request, CsrContents csr)

@@ -45,10 +45,11 @@ public static class CertificateTemplates
     /// The subject is empty, as Istio's are, so the SAN extension is critical (RFC 5280 §4.2.1.6).
     /// </summary>
     public static byte[] Leaf(CaSigner issuerKey, CaCertificate issuer, SubjectPublicKeyInfo subjectKey, bool rsaSubjectKey,
-        SpiffeId id, IReadOnlyList<string> dnsNames, BigInteger serial, DateTimeOffset notBefore, DateTimeOffset notAfter)
+        SpiffeId id, IReadOnlyList<string> dnsNames, IReadOnlyList<System.Net.IPAddress> addresses, BigInteger serial, DateTimeOffset notBefore,
+        DateTimeOffset notAfter)
     {
         byte[] toBeSigned = SvidEncoder.ToBeSigned(serial.ToByteArrayUnsigned(), issuerKey.AlgorithmDer, issuer.SubjectDer, notBefore, notAfter,
-            subjectKey.GetDerEncoded(), subjectKey.PublicKeyData.GetBytes(), rsaSubjectKey, id, dnsNames, issuer.KeyIdentifier);
+            subjectKey.GetDerEncoded(), subjectKey.PublicKeyData.GetBytes(), rsaSubjectKey, id, dnsNames, addresses, issuer.KeyIdentifier);
         return SvidEncoder.Certificate(toBeSigned, issuerKey.AlgorithmDer, issuerKey.Sign(toBeSigned));
     }
 

@@ -21,7 +21,7 @@ public enum DenialReason
     IdentityMismatch,
     /// <summary>The SPIFFE ID breaks the SPIFFE rules or belongs to another trust domain.</summary>
     InvalidIdentity,
-    /// <summary>A DNS name the policy does not allow for this caller, or not a valid name.</summary>
+    /// <summary>A DNS name the policy does not allow for this caller, or not a valid name; or an IP address SAN asked by a non-operator.</summary>
     DnsNameNotAllowed,
     /// <summary>The requested lifetime is zero, negative or unparseable.</summary>
     InvalidTtl,

@@ -83,6 +83,6 @@ public sealed class RootRotation(CertificateAuthority authority, CaLayout layout
         return result;
     }
 
-    /// <summary>Rewrites DIR/bundle.pem from the current snapshot.</summary>
-    public void WriteBundle() => AtomicFile.Write(layout.Bundle, authority.State.TrustBundlePem, AtomicFile.PublicMode);
+    /// <summary>Rewrites DIR/bundle.pem from the current snapshot (and the SM2 companion's roots, <see cref="CaLayout.WriteBundle"/>).</summary>
+    public void WriteBundle() => layout.WriteBundle(authority.State.TrustBundlePem);
 }

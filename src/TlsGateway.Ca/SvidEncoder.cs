@@ -24,7 +24,8 @@ internal static class SvidEncoder
     /// <summary>The DER TBSCertificate of a leaf; the caller signs it and wraps it with <see cref="Certificate"/>.</summary>
     public static byte[] ToBeSigned(ReadOnlySpan<byte> serial, ReadOnlySpan<byte> signatureAlgorithm, ReadOnlySpan<byte> issuerName,
         DateTimeOffset notBefore, DateTimeOffset notAfter, ReadOnlySpan<byte> subjectPublicKeyInfo, ReadOnlySpan<byte> subjectPublicKey,
-        bool rsaSubjectKey, SpiffeId id, IReadOnlyList<string> dnsNames, ReadOnlySpan<byte> authorityKeyIdentifier)
+        bool rsaSubjectKey, SpiffeId id, IReadOnlyList<string> dnsNames, IReadOnlyList<System.Net.IPAddress> addresses,
+        ReadOnlySpan<byte> authorityKeyIdentifier)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER, 1024);
         using (writer.PushSequence())
@@ -73,6 +74,12 @@ internal static class SvidEncoder
                         foreach (string name in dnsNames)
                         {
                             w.WriteCharacterString(UniversalTagNumber.IA5String, name, new Asn1Tag(TagClass.ContextSpecific, 2));
+                        }
+
+                        foreach (System.Net.IPAddress address in addresses)
+                        {
+                            // iPAddress [7]: 4 or 16 octets in network order (RFC 5280 §4.2.1.6).
+                            w.WriteOctetString(address.GetAddressBytes(), new Asn1Tag(TagClass.ContextSpecific, 7));
                         }
                     }
                 });

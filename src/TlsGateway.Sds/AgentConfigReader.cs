@@ -1,4 +1,5 @@
 using System.Globalization;
+using TlsGateway.Ca;
 using TlsGateway.Config;
 using TlsGateway.Identity;
 
@@ -17,8 +18,13 @@ public static class AgentConfigReader
     private static AgentConfig Read(ConfigNode root)
     {
         ConfigNode agent = root.Required("agent");
-        agent.AllowKeys("ca", "sds_socket", "workload_ttl", "renew_at", "ticket_keys", "policy", "certificates");
+        agent.AllowKeys("ca", "sds_socket", "workload_ttl", "renew_at", "key_type", "ticket_keys", "policy", "certificates");
         AgentOptions options = AgentOptions.Default;
+        if (agent.Optional("key_type") is { } keyType)
+        {
+            options = options with { KeyType = KeyType(keyType) };
+        }
+
         if (agent.Optional("workload_ttl") is { } ttl)
         {
             options = options with { WorkloadTtl = ttl.AsDuration() };
@@ -115,7 +121,7 @@ public static class AgentConfigReader
 
     private static NamedCertificate ReadCertificate(ConfigNode node)
     {
-        node.AllowKeys("name", "identity", "dns");
+        node.AllowKeys("name", "identity", "dns", "key_type");
         string name = node.Required("name").AsString();
         if (name is SecretNames.Default or SecretNames.RootCa or SecretNames.SessionTicketKeys)
         {
@@ -128,7 +134,15 @@ public static class AgentConfigReader
             throw identityNode.Error(error ?? "a workload SPIFFE ID needs a path");
         }
 
-        return new NamedCertificate(name, identity, node.Optional("dns")?.AsStringList() ?? []);
+        return new NamedCertificate(name, identity, node.Optional("dns")?.AsStringList() ?? [], node.Optional("key_type") is { } keyType ? KeyType(keyType) : null);
+    }
+
+    private static string KeyType(ConfigNode node)
+    {
+        string value = node.AsString();
+        return WorkloadKey.IsKnown(value)
+            ? value
+            : throw node.Error($"unknown key type '{SafeText.Of(value)}' (use one of: {string.Join(", ", WorkloadKey.Types)})");
     }
 
     private static double Fraction(ConfigNode node)

@@ -67,7 +67,8 @@ public sealed class AgentEnrolment : IAsyncDisposable
 
     private static async Task IssueOwnAsync(IIdentityIssuer issuer, AgentCaConfig ca, AgentOptions options, CancellationToken cancellationToken)
     {
-        (byte[] csr, string keyPem) = WorkloadKey.NewKeyAndCsr(options.KeyType, ca.AgentIdentity!, []);
+        // Not options.KeyType: this key is the agent's TLS client key towards the CA, and OpenSSL's TLS cannot sign with SM2.
+        (byte[] csr, string keyPem) = WorkloadKey.NewKeyAndCsr(CaKeyType.EcdsaP256.Name, ca.AgentIdentity!, []);
         IssuedChain issued = await issuer.IssueAsync(new IdentityRequest(csr, ca.AgentIdentity!, [], options.WorkloadTtl), cancellationToken)
             .ConfigureAwait(false);
         Directory.CreateDirectory(ca.IdentityDirectory!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

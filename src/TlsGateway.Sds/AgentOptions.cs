@@ -19,7 +19,11 @@ public sealed record AgentOptions
 
     public TimeSpan RetryCap { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Key type for workload keys the agent generates.</summary>
+    /// <summary>
+    /// Key type for workload keys the agent generates (config `agent.key_type`; a
+    /// `certificates` entry may name its own). The agent's own key, with which it authenticates
+    /// to a remote CA over TLS, is always ECDSA P-256: OpenSSL's TLS cannot sign with SM2.
+    /// </summary>
     public string KeyType { get; init; } = "ecdsa-p256";
 
     /// <summary>How often the trust bundle is re-read from the issuer (root rotations).</summary>

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Crypto;
 using TlsGateway.Identity;
+using TlsGateway.Interop;
 using EnvoySecret = TlsGateway.Grpc.Envoy.Tls.Secret;
 
 namespace TlsGateway.Sds;
@@ -91,7 +91,7 @@ public sealed class SdsFileMirror : IAsyncDisposable
         byte[] keyBytes = System.Text.Encoding.ASCII.GetBytes(key);
         try
         {
-            if (Check(secret.Name, chain, key, chainBytes, keyBytes) is { } refusal)
+            if (Check(secret.Name, chainBytes, keyBytes) is { } refusal)
             {
                 return refusal;
             }
@@ -107,25 +107,24 @@ public sealed class SdsFileMirror : IAsyncDisposable
         }
     }
 
-    private static string? Check(string name, string chain, string key, byte[] chainBytes, byte[] keyBytes)
+    private static string? Check(string name, byte[] chainBytes, byte[] keyBytes)
     {
         try
         {
-            using X509Certificate2 leaf = X509Certificate2.CreateFromPem(chain, key);
-            if (leaf.NotAfter.ToUniversalTime() <= DateTime.UtcNow)
+            // Loaded as the edge will load the files, with OpenSSL, which reads every certificate
+            // of the chain: a version only OpenSSL refuses must be NACKed here, not ACKed and then
+            // fail the edge's reload.
+            using CertificateKeyPair loadable = CertificateKeyPair.FromPem(chainBytes, keyBytes, $"of SDS secret '{SafeText.Of(name)}'");
+            if (loadable.Leaf.NotAfter.ToUniversalTime() <= DateTime.UtcNow)
             {
-                return $"the certificate expired at {leaf.NotAfter.ToUniversalTime():O}";
+                return $"the certificate expired at {loadable.Leaf.NotAfter.ToUniversalTime():O}";
             }
 
-            // .NET reads only the first certificate and key block; the edge loads the files with
-            // OpenSSL, which reads every certificate of the chain: a version only OpenSSL refuses
-            // must be NACKed here, not ACKed and then fail the edge's reload.
-            using CertificateKeyPair loadable = CertificateKeyPair.FromPem(chainBytes, keyBytes, $"of SDS secret '{SafeText.Of(name)}'");
-            return null;
-        }
-        catch (ArgumentException)
-        {
-            return "the private key does not match the certificate";
+            // The key matches the leaf when its public half is the leaf's SubjectPublicKeyInfo,
+            // compared as OpenSSL exports it: this holds for SM2 keys too, which .NET cannot open.
+            return NativeSigning.ExportPublicKey(loadable.Key).AsSpan().SequenceEqual(loadable.Leaf.PublicKey.ExportSubjectPublicKeyInfo())
+                ? null
+                : "the private key does not match the certificate";
         }
         catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {

@@ -91,7 +91,8 @@ public sealed class SecretCatalog : IAsyncDisposable
         _identities.GetOrAdd(key, _ => new Lazy<ManagedIdentity>(() =>
         {
             NamedCertificate wanted = spec();
-            var identity = new ManagedIdentity(resource, wanted.Identity, wanted.DnsNames, _issuer, _options, _stats, _logger);
+            AgentOptions options = wanted.KeyType is string keyType ? _options with { KeyType = keyType } : _options;
+            var identity = new ManagedIdentity(resource, wanted.Identity, wanted.DnsNames, _issuer, options, _stats, _logger);
             identity.RootsSeen += roots => UpdateBundle(roots);
             identity.Start();
             return identity;

@@ -38,7 +38,7 @@ internal static class CaInitialization
                 : await CaBootstrap.CreateGenerationAsync(store, layout, request.Settings, new CaKeyAccess(source, request.Pkcs11),
                     new CaBootstrap.Options(request.KeyType, passphrase, request.TokenKey, request.RootTtl, request.IntermediateTtl),
                     actor, TimeProvider.System, cancellationToken);
-            AtomicFile.Write(layout.Bundle, generation.RootPem, AtomicFile.PublicMode);
+            layout.WriteBundle(generation.RootPem);
             request.Settings.Save(layout);
             return (generation, source);
         }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TlsGateway.Ca;
 using TlsGateway.Crypto;
@@ -49,9 +48,8 @@ internal static class IssuedFiles
     /// <summary>What `cert renew` needs from an existing cert.pem: its SPIFFE ID, DNS names and key type.</summary>
     public static (SpiffeId Id, List<string> DnsNames, string KeyType) Describe(string certificatePath)
     {
-        using X509Certificate2 leaf = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
-        // .NET's SAN extension type enumerates DNS names and IPs only; read URIs with BouncyCastle.
-        var parsed = new CaCertificate(leaf.RawData);
+        // BouncyCastle, not .NET: .NET's SAN extension type enumerates DNS names and IPs only.
+        CaCertificate parsed = CaCertificate.FromPem(File.ReadAllText(certificatePath));
         List<(int Type, string Value)> names = (parsed.Certificate.GetSubjectAlternativeNames() ?? (System.Collections.ICollection)Array.Empty<object>())
             .Cast<System.Collections.IList>().Select(n => (Convert.ToInt32(n[0], System.Globalization.CultureInfo.InvariantCulture), n[1]?.ToString() ?? "")).ToList();
         List<string> uris = names.Where(n => n.Type == Org.BouncyCastle.Asn1.X509.GeneralName.UniformResourceIdentifier).Select(n => n.Value).ToList();
@@ -61,9 +59,8 @@ internal static class IssuedFiles
         }
 
         List<string> dns = names.Where(n => n.Type == Org.BouncyCastle.Asn1.X509.GeneralName.DnsName).Select(n => n.Value).ToList();
-        string keyType = leaf.GetECDsaPublicKey() is ECDsa ec
-            ? (ec.KeySize == 384 ? "ecdsa-p384" : "ecdsa-p256")
-            : (leaf.GetRSAPublicKey()?.KeySize >= 3072 ? "rsa-3072" : "rsa-2048");
+        // From the SubjectPublicKeyInfo: .NET cannot open an SM2 key.
+        string keyType = WorkloadKey.TypeOf(parsed.Structure.SubjectPublicKeyInfo.GetDerEncoded());
         return (id, dns, keyType);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TlsGateway.Ca;
@@ -8,22 +9,32 @@ namespace TlsGateway.Host;
 
 /// <summary>
 /// What `tlsgw up` needs from the CA: a CA in DIR (created on first run with a generated
-/// passphrase, like `ca init` with defaults) and the edge's own certificate for localhost in
-/// DIR/edge, issued by that CA and renewed once half its lifetime has passed or when it was
+/// passphrase, like `ca init` with defaults), an SM2 CA beside it in DIR/sm2 (for RFC 8998
+/// peers, which want SM2-with-SM3 chains), and one edge certificate for localhost from each —
+/// DIR/edge and DIR/edge-sm2 — each renewed once half its lifetime has passed or when it was
 /// signed by a generation that no longer issues.
 /// </summary>
 internal static class LocalIdentity
 {
     public const string DefaultTrustDomain = "tlsgw.local";
 
+    // Both edge certificates name the host as clients reach it: https://localhost and https://127.0.0.1.
+    private static readonly IPAddress[] s_edgeAddresses = [IPAddress.Loopback];
+
+    /// <param name="Certificate">PEM: the leaf, then the intermediate.</param>
+    /// <param name="Key">PKCS#8 PEM, mode 0600.</param>
     public sealed record EdgeFiles(string Certificate, string Key);
 
-    public static async Task<CaContext> EnsureCaAsync(CaLayout layout, string trustDomain, CancellationToken cancellationToken)
+    /// <summary>An edge certificate `up` keeps: the CA that issues it, where it lives, its key type.</summary>
+    public sealed record EdgeLeaf(string Name, CaContext Ca, EdgeFiles Files, string KeyType);
+
+    /// <summary>Opens the CA in LAYOUT, creating it with <paramref name="keyType"/> keys and a generated passphrase if there is none.</summary>
+    public static async Task<CaContext> EnsureCaAsync(CaLayout layout, string trustDomain, CaKeyType keyType, CancellationToken cancellationToken)
     {
         if (!File.Exists(layout.Settings))
         {
             await CaInitialization.RunAsync(layout,
-                new CaInitialization.Request(new CaSettings(trustDomain, CaKeyType.EcdsaP256.Name), CaKeyType.EcdsaP256, Passphrase: null),
+                new CaInitialization.Request(new CaSettings(trustDomain, keyType.Name), keyType, Passphrase: null),
                 cancellationToken);
         }
 
@@ -39,27 +50,39 @@ internal static class LocalIdentity
         return await CaContext.OpenAsync(layout, null, new CaKeyAccess(passphrase), cancellationToken);
     }
 
-    public static EdgeFiles PathsFor(CaLayout layout)
-    {
-        string directory = Path.Combine(layout.DataDirectory, "edge");
-        return new EdgeFiles(Path.Combine(directory, IssuedFiles.CertificateFile), Path.Combine(directory, IssuedFiles.KeyFile));
-    }
+    /// <summary>DIR/edge/cert.pem and key.pem: the ECDSA P-256 edge certificate.</summary>
+    public static EdgeFiles PathsFor(CaLayout layout) => FilesIn(layout, "edge");
 
-    /// <summary>Issues the edge certificate when it is missing, past half its life, or not from the active generation. Returns whether it did.</summary>
-    public static async Task<bool> EnsureEdgeCertificateAsync(CaContext ca, CancellationToken cancellationToken)
+    /// <summary>DIR/edge-sm2/cert.pem and key.pem: the SM2 edge certificate, from the CA in <see cref="CaLayout.Sm2Companion"/>.</summary>
+    public static EdgeFiles PathsForSm2(CaLayout layout) => FilesIn(layout, "edge-sm2");
+
+    /// <summary>The two edge certificates of `up`, in DATA: ECDSA from <paramref name="ca"/>, SM2 from <paramref name="sm2Ca"/>.</summary>
+    public static IReadOnlyList<EdgeLeaf> EdgeLeaves(CaLayout layout, CaContext ca, CaContext sm2Ca) =>
+    [
+        new("edge", ca, PathsFor(layout), CaKeyType.EcdsaP256.Name),
+        new("SM2 edge", sm2Ca, PathsForSm2(layout), WorkloadKey.Sm2),
+    ];
+
+    /// <summary>Issues the certificate when it is missing, past half its life, or not from the active generation. Returns whether it did.</summary>
+    public static async Task<bool> EnsureEdgeCertificateAsync(EdgeLeaf leaf, CancellationToken cancellationToken)
     {
-        EdgeFiles files = PathsFor(ca.Layout);
-        if (IsCurrent(files, ca.Authority.State))
+        if (IsCurrent(leaf.Files, leaf.Ca.Authority.State))
         {
             return false;
         }
 
-        SpiffeId id = SpiffeId.ForWorkload(ca.Settings.TrustDomain, "default", "edge");
-        (byte[] csr, string keyPem) = IssuedFiles.NewKeyAndCsr("ecdsa-p256", id, []);
-        IssuedIdentity issued = await ca.Authority.IssueAsync(
-            new IssuanceRequest(csr, CaCaller.ForOperator("tlsgw-up"), id, DnsNames: ["localhost"]), cancellationToken);
-        IssuedFiles.Write(Path.GetDirectoryName(files.Certificate)!, issued, keyPem);
+        SpiffeId id = SpiffeId.ForWorkload(leaf.Ca.Settings.TrustDomain, "default", "edge");
+        (byte[] csr, string keyPem) = IssuedFiles.NewKeyAndCsr(leaf.KeyType, id, []);
+        IssuedIdentity issued = await leaf.Ca.Authority.IssueAsync(
+            new IssuanceRequest(csr, CaCaller.ForOperator("tlsgw-up"), id, DnsNames: ["localhost"], IpAddresses: s_edgeAddresses), cancellationToken);
+        IssuedFiles.Write(Path.GetDirectoryName(leaf.Files.Certificate)!, issued, keyPem);
         return true;
+    }
+
+    private static EdgeFiles FilesIn(CaLayout layout, string name)
+    {
+        string directory = Path.Combine(layout.DataDirectory, name);
+        return new EdgeFiles(Path.Combine(directory, IssuedFiles.CertificateFile), Path.Combine(directory, IssuedFiles.KeyFile));
     }
 
     private static bool IsCurrent(EdgeFiles files, CaState state)

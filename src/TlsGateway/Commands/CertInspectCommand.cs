@@ -68,13 +68,17 @@ internal static class CertInspectCommand
             .Select(n => SafeText.Of(n[1]!.ToString()!, 2048)).ToList();
         List<string> dns = san?.EnumerateDnsNames().Select(n => SafeText.Of(n, 253)).ToList() ?? [];
         string status = row is null ? "not in this CA's ledger" : CertCommand.StatusText(row, DateTimeOffset.UtcNow);
-        string key = x509.PublicKey.Oid.FriendlyName + " " + (x509.GetECDsaPublicKey()?.KeySize ?? x509.GetRSAPublicKey()?.KeySize ?? 0);
+        // .NET cannot open an SM2 key (an unknown curve), and has no name for SM2-with-SM3.
+        bool sm2Key = certificate.Structure.SubjectPublicKeyInfo.AlgorithmID.Parameters is Org.BouncyCastle.Asn1.DerObjectIdentifier curve
+            && curve.Equals(Org.BouncyCastle.Asn1.GM.GMObjectIdentifiers.sm2p256v1);
+        string key = sm2Key ? "SM2 256" : x509.PublicKey.Oid.FriendlyName + " " + (x509.GetECDsaPublicKey()?.KeySize ?? x509.GetRSAPublicKey()?.KeySize ?? 0);
+        string signature = x509.SignatureAlgorithm.Value == CaKeyType.Sm2.SignatureOid ? "SM2-with-SM3" : x509.SignatureAlgorithm.FriendlyName ?? x509.SignatureAlgorithm.Value ?? "?";
         if (json)
         {
             TableWriter.WriteJson(Console.Out, new
             {
                 serial = SerialNumber.ToText(certificate.Certificate.SerialNumber), uris, dns_names = dns, subject = x509.Subject, issuer = x509.Issuer,
-                not_before = certificate.NotBefore, not_after = certificate.NotAfter, key, sha256 = certificate.Fingerprint, status,
+                not_before = certificate.NotBefore, not_after = certificate.NotAfter, key, signature, sha256 = certificate.Fingerprint, status,
                 generation = row?.Generation, revoked_at = row?.RevokedAt, revocation_reason = row?.RevocationReason,
             });
             return;
@@ -90,6 +94,7 @@ internal static class CertInspectCommand
             ["not before", TableWriter.Time(certificate.NotBefore)],
             ["not after", TableWriter.Time(certificate.NotAfter)],
             ["key", key],
+            ["signature", signature],
             ["sha256", certificate.Fingerprint],
             ["status", row?.RevokedAt is { } at ? $"{status} at {TableWriter.Time(at)} ({row.RevocationReason})" : status],
         ]);

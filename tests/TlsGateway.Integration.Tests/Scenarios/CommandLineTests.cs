@@ -33,7 +33,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Up_started_again_on_the_same_data_keeps_its_ca_and_its_still_fresh_edge_certificate()
+    public async Task Up_started_again_on_the_same_data_keeps_its_cas_and_its_still_fresh_edge_certificates()
     {
         string data = Path.Combine(TestPki.Instance.Directory, "up-" + Guid.NewGuid().ToString("N"));
         string[] arguments(int port) =>
@@ -44,7 +44,8 @@ public sealed class CommandLineTests
             int port = FreePort.Next();
             await using TlsgwProcess up = TlsgwProcess.Start(arguments(port));
             await up.WaitForPortAsync(port);
-            snapshots.Add(await File.ReadAllTextAsync(Path.Combine(data, "edge", "cert.pem")) + await File.ReadAllTextAsync(Path.Combine(data, "bundle.pem")));
+            snapshots.Add(await File.ReadAllTextAsync(Path.Combine(data, "edge", "cert.pem")) + await File.ReadAllTextAsync(Path.Combine(data, "edge-sm2", "cert.pem"))
+                + await File.ReadAllTextAsync(Path.Combine(data, "bundle.pem")));
             int exit = await up.StopAsync();
             Assert.True(exit == 0, $"run {run + 1} exited {exit}:\n{up.Output}");
         }

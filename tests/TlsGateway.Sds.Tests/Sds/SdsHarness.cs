@@ -66,9 +66,11 @@ internal sealed class SdsHarness : IAsyncDisposable
         $"spiffe://{TrustDomain}/ns/default/sa/{WorkloadPolicy.UserName(WorkloadPolicy.CurrentUid())}";
 
     /// <param name="rules">The policy; by default this process's uid gets …/sa/USER and the ticket keys.</param>
+    /// <param name="caKeyType">The CA's key type; ECDSA P-256 by default.</param>
     public static async Task<SdsHarness> StartAsync(AgentOptions? options = null, IReadOnlyList<WorkloadRule>? rules = null,
-        IReadOnlyList<NamedCertificate>? named = null)
+        IReadOnlyList<NamedCertificate>? named = null, CaKeyType? caKeyType = null)
     {
+        caKeyType ??= CaKeyType.EcdsaP256;
         options ??= AgentOptions.Default with { RetryInitial = TimeSpan.FromMilliseconds(100), BundleRefresh = TimeSpan.FromMilliseconds(200) };
         var directory = new TempDirectory();
         var layout = new CaLayout(directory.PathOf("data"));
@@ -77,8 +79,8 @@ internal sealed class SdsHarness : IAsyncDisposable
         string passphraseFile = directory.Write("passphrase", Encoding.ASCII.GetString(passphrase) + "\n");
         var access = new CaKeyAccess(SecretSource.FromFile(passphraseFile));
         ICaStore store = CaStore.Open(layout.Database, TimeProvider.System);
-        await CaBootstrap.CreateGenerationAsync(store, layout, new CaSettings(TrustDomain, CaKeyType.EcdsaP256.Name), access,
-            new CaBootstrap.Options(CaKeyType.EcdsaP256, passphrase, KdfIterations: 6_000), "sds-tests", TimeProvider.System);
+        await CaBootstrap.CreateGenerationAsync(store, layout, new CaSettings(TrustDomain, caKeyType.Name), access,
+            new CaBootstrap.Options(caKeyType, passphrase, KdfIterations: 6_000), "sds-tests", TimeProvider.System);
         CertificateAuthority authority = await CertificateAuthority.OpenAsync(store, TrustDomain, access,
             IssuancePolicy.Default with { WorkloadDnsNames = ["*.example.org"] });
 

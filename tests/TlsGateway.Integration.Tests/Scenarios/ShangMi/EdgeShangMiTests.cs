@@ -112,6 +112,24 @@ public sealed class EdgeShangMiTests(BouncyCastlePeerTests.PeerFixture peer) : I
         Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", "shangmi"), ("result", "authorization_denied")));
     }
 
+    [Fact]
+    public async Task Up_serves_an_rfc_8998_client_its_sm2_certificate_and_curl_its_ecdsa_one_on_the_same_port_out_of_the_box()
+    {
+        (TlsgwProcess up, string data, int port) = await UpProcess.StartAsync("up-gm");
+        await using TlsgwProcess running = up;
+        string bundle = Path.Combine(data, "bundle.pem");
+
+        ProcessResult bc = await peer.RunClientAsync(
+            ["--port", port.ToString(), "--suite", "gcm", "--trust", bundle, "--server-name", "localhost", "--echo", "none"]);
+        ProcessResult curl = await ProcessRunner.RunAsync("curl", ["-sS", "--cacert", bundle, $"https://localhost:{port}/"]);
+
+        Assert.True(bc.ExitCode == 0, bc.Combined + "\n" + up.Output);
+        Assert.Contains("suite=0x00c6 group=41", bc.StandardOutput);
+        Assert.Contains("peer-sigalg=0x0708", bc.StandardOutput); // an SM2 signature, so the SM2 certificate
+        Assert.True(curl.ExitCode == 0, curl.Combined);
+        Assert.Contains("Hello from the TlsGateway demo upstream", curl.StandardOutput);
+    }
+
     [Theory]
     [InlineData("off", "sm: off")]
     [InlineData("require-without-sm2", "sm: require needs an SM2 certificate")]
