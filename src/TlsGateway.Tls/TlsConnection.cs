@@ -39,6 +39,7 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
     /// <summary>
     /// The DER of the peer's leaf, set together with <see cref="Peer"/> (after a full verification or
     /// on resumption): for callers that need the certificate itself, e.g. to look its serial up in a ledger.
+    /// Shared with <see cref="PeerIdentityCache"/> and other connections: read it, never write to it.
     /// </summary>
     public byte[]? PeerCertificate { get; private set; }
 
@@ -157,8 +158,7 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
 
     bool INativeConnectionCallbacks.AuthorizePeer(ReadOnlySpan<byte> chain, ReadOnlySpan<int> lengths)
     {
-        using X509Certificate2 leaf = X509CertificateLoader.LoadCertificate(chain[..lengths[0]]);
-        PeerIdentity peer = PeerIdentity.FromCertificate(leaf);
+        (PeerIdentity peer, byte[] leaf) = PeerIdentityCache.Get(chain[..lengths[0]]);
         IPeerAuthorizer? authorizer = IsServer ? _entry?.Config.ClientAuth.Authorizer : _clientAuthorizer;
         AuthorizationDecision decision = authorizer?.Authorize(peer) ?? AuthorizationDecision.Allow;
         if (!decision.Allowed)
@@ -167,7 +167,7 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
             return false;
         }
 
-        PeerCertificate = chain[..lengths[0]].ToArray();
+        PeerCertificate = leaf;
         Peer = peer;
         return true;
     }
