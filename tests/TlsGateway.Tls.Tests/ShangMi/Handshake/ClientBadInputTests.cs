@@ -16,6 +16,12 @@ public sealed class ClientBadInputTests(ClientTestPki pki) : IClassFixture<Clien
         Groups = [NamedGroup.Secp256r1],
     };
 
+    private ManagedClientOptions ShangMiOptions => pki.ClientOptions with
+    {
+        CipherSuites = [Tls13CipherSuite.Sm4GcmSm3],
+        Groups = [NamedGroup.CurveSm2],
+    };
+
     [Fact]
     public void A_scripted_server_flight_with_a_right_finished_is_accepted()
     {
@@ -34,6 +40,25 @@ public sealed class ClientBadInputTests(ClientTestPki pki) : IClassFixture<Clien
         Assert.Equal(AlertDescription.DecryptError, client.Failure?.Alert);
         Assert.False(client.IsHandshakeComplete);
         Assert.True(client.IsWriteClosed);
+    }
+
+    [Fact]
+    public void An_sm2_certificate_verify_signed_under_the_tls_1_3_id_is_accepted()
+    {
+        using var client = ManagedTlsConnection.CreateClient(ShangMiOptions);
+        client.Feed(ScriptedServerFlight.AnswerShangMi(client.TakePendingOutput(), pki, Crypto.ShangMi.Sm2DistinguishingId.Tls13.ToArray()));
+
+        Assert.True(client.IsHandshakeComplete, client.Failure?.Message);
+    }
+
+    [Fact]
+    public void An_sm2_certificate_verify_signed_under_the_certificate_id_instead_of_the_tls_1_3_one_is_a_decrypt_error()
+    {
+        using var client = ManagedTlsConnection.CreateClient(ShangMiOptions);
+        client.Feed(ScriptedServerFlight.AnswerShangMi(client.TakePendingOutput(), pki, Crypto.ShangMi.Sm2DistinguishingId.Default.ToArray()));
+
+        Assert.Equal(AlertDescription.DecryptError, client.Failure?.Alert);
+        Assert.False(client.IsHandshakeComplete);
     }
 
     [Fact]
