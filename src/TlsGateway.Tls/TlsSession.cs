@@ -132,7 +132,7 @@ public sealed class TlsSession : ITlsChannel
             return;
         }
 
-        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
         _readable = true;
     }
 
@@ -157,14 +157,15 @@ public sealed class TlsSession : ITlsChannel
 
             if (!_readable)
             {
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
             }
 
             _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
             {
-                int received = await _socket.ReceiveAsync(input, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                // 0 for a FIN, and for a reset too: the client is gone either way (QuietSocket).
+                int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
                 if (received == 0)
                 {
                     // A TCP FIN without close_notify: many HTTP clients do this; the stream just ends.

@@ -25,6 +25,9 @@ public sealed class ManagedTlsSession : ITlsChannel
     // waiting; a peer that keeps asking for answers it never reads must not grow it without bound.
     private const int MaxPendingOutput = 1024 * 1024;
 
+    // How long a refused client's leftover bytes are read after the alert (see LingerAsync).
+    private static readonly TimeSpan LingerTime = TimeSpan.FromMilliseconds(500);
+
     private readonly Socket _socket;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -37,6 +40,8 @@ public sealed class ManagedTlsSession : ITlsChannel
     public ManagedTlsSession(Socket socket, ManagedTlsConnection connection)
     {
         _socket = socket;
+        // QuietSocket tries each receive without blocking first; async calls are unaffected.
+        _socket.Blocking = false;
         Connection = connection;
     }
 
@@ -76,6 +81,7 @@ public sealed class ManagedTlsSession : ITlsChannel
 
                 if (Connection.IsEnded)
                 {
+                    await LingerAsync(input, deadline.Token).ConfigureAwait(false);
                     throw new TlsException(ManagedTlsFailures.Classify(Connection));
                 }
 
@@ -102,6 +108,27 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
     }
 
+    // After a fatal alert: FIN behind it, then read and drop what the client still sends, for a
+    // moment. Closed at once with the client's data unread, the socket would answer with a reset,
+    // and a reset makes the client's kernel drop the alert before the client reads it (a TLS 1.3
+    // client sends application data right behind its Finished, before it can learn it was refused).
+    private async Task LingerAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        linger.CancelAfter(LingerTime);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            while (await QuietSocket.ReceiveAsync(_socket, buffer, linger.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Gone, or lingered long enough: the alert had its chance.
+        }
+    }
+
     /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
     public async ValueTask WaitToReadAsync(CancellationToken cancellationToken = default)
     {
@@ -110,7 +137,7 @@ public sealed class ManagedTlsSession : ITlsChannel
             return;
         }
 
-        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
         _readable = true;
     }
 
@@ -136,10 +163,10 @@ public sealed class ManagedTlsSession : ITlsChannel
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
             {
-                int received = await _socket.ReceiveAsync(input, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
                 if (received == 0)
                 {
-                    // A TCP FIN without close_notify: the stream just ends, as with the OpenSSL engine.
+                    // A TCP FIN without close_notify (or a reset): the stream just ends, as with the OpenSSL engine.
                     _receivedEnd = true;
                     return 0;
                 }

@@ -46,6 +46,23 @@ public sealed partial class MetricsScrape
     public static async Task<MetricsScrape> GetAsync(int adminPort) =>
         new(await s_http.GetStringAsync($"http://127.0.0.1:{adminPort}/metrics"));
 
+    /// <summary>
+    /// Scrapes until <paramref name="name"/> sums to <paramref name="expected"/> (bounded): a server counts
+    /// a connection's end a moment after its client has seen it. Returns the last scrape either way.
+    /// </summary>
+    public static async Task<MetricsScrape> WhenAsync(int adminPort, double expected, string name, params (string Key, string Value)[] labels)
+    {
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        MetricsScrape scrape = await GetAsync(adminPort);
+        while (scrape.Sum(name, labels) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            scrape = await GetAsync(adminPort);
+        }
+
+        return scrape;
+    }
+
     /// <summary>The sum over every series of <paramref name="name"/> whose labels include all of <paramref name="labels"/>.</summary>
     public double Sum(string name, params (string Key, string Value)[] labels) =>
         Matching(name, labels).Sum(s => s.Value);

@@ -41,7 +41,7 @@ public sealed class EdgeShangMiBadInputTests(BouncyCastlePeerTests.PeerFixture p
         Assert.True(client.ExitCode == 0, client.Combined + "\n" + serve.Process.Output);
         Assert.Contains("ECHO ok role=client connection=1", client.StandardOutput);
         Assert.True(openssl.Process.StandardOutput.Contains("after", StringComparison.Ordinal), openssl.Output + "\n" + serve.Process.Output);
-        MetricsScrape metrics = await MetricsScrape.GetAsync(admin);
+        MetricsScrape metrics = await MetricsScrape.WhenAsync(admin, 1, "tlsgw_edge_handshakes_total", ("engine", engine), ("result", "malformed"));
         Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", engine), ("result", "malformed")));
         Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", "shangmi"), ("result", "ok")));
     }
@@ -57,7 +57,7 @@ public sealed class EdgeShangMiBadInputTests(BouncyCastlePeerTests.PeerFixture p
         SClientResult openssl = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "localhost", line: "after", extra: ["-CAfile", peer.Pki("ecdsa-root.pem")]);
 
         Assert.True(openssl.Process.StandardOutput.Contains("after", StringComparison.Ordinal), openssl.Output);
-        MetricsScrape metrics = await MetricsScrape.GetAsync(admin);
+        MetricsScrape metrics = await MetricsScrape.WhenAsync(admin, 1, "tlsgw_edge_handshakes_total", ("engine", "openssl"), ("result", "plaintext_http"));
         Assert.Equal(1, metrics.Sum("tlsgw_edge_handshakes_total", ("engine", "openssl"), ("result", "plaintext_http")));
     }
 

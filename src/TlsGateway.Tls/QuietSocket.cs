@@ -1,0 +1,36 @@
+using System.Net.Sockets;
+
+namespace TlsGateway.Tls;
+
+/// <summary>
+/// Receives on a TLS connection's socket without turning a reset into an exception. An async
+/// socket call that fails at once (a client that closed with RST, as many do after their last
+/// request) makes .NET build the exception's stack trace text with file and line numbers, reading
+/// PDBs: in the profile of resumed handshakes that was a third of the edge's CPU. Here the socket is
+/// asked first without an async call (poll(2), then a non-blocking recv(2) that reports its error
+/// as a code); only a socket with nothing to say is awaited.
+/// </summary>
+public static class QuietSocket
+{
+    /// <summary>Completes when a receive would not block (bytes, end of stream or an error are there), holding no buffer.</summary>
+    public static ValueTask WaitReadableAsync(Socket socket, CancellationToken cancellationToken) =>
+        socket.Poll(0, SelectMode.SelectRead) ? ValueTask.CompletedTask : WaitAsync(socket, cancellationToken);
+
+    /// <summary>
+    /// Receives into <paramref name="buffer"/>: the byte count, or 0 at the end of the stream — a FIN,
+    /// or a reset or other error, after which the peer is gone either way. The socket must be non-blocking.
+    /// </summary>
+    public static ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int received = socket.Receive(buffer.Span, SocketFlags.None, out SocketError error);
+        return error switch
+        {
+            SocketError.Success => ValueTask.FromResult(received),
+            SocketError.WouldBlock => socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken),
+            _ => ValueTask.FromResult(0),
+        };
+    }
+
+    private static async ValueTask WaitAsync(Socket socket, CancellationToken cancellationToken) =>
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+}
