@@ -173,21 +173,37 @@ public sealed class ManagedTlsConnection : IDisposable
     /// <summary>Sends a KeyUpdate (§4.6.3); with <paramref name="requestPeerUpdate"/> the peer must update too.</summary>
     public void UpdateKeys(bool requestPeerUpdate)
     {
-        if (_writeClosed || _ended || _state.Traffic is not { } traffic)
+        // The peer having closed its side does not stop ours: it still reads until we close (§6.1).
+        if (_writeClosed || _state.Traffic is not { } traffic)
         {
-            throw new InvalidOperationException("KeyUpdate needs a completed, open connection");
+            throw new InvalidOperationException("KeyUpdate needs a completed connection that is open for writing");
         }
 
         traffic.UpdateSendingKey(_records, requestPeerUpdate ? KeyUpdateRequest.UpdateRequested : KeyUpdateRequest.UpdateNotRequested);
     }
 
-    /// <summary>Sends close_notify (RFC 8446 §6.1) and ends the connection for writing and reading.</summary>
+    /// <summary>
+    /// Sends close_notify (RFC 8446 §6.1) and closes the connection for writing. Reading goes on
+    /// until the peer's own close_notify (a half-close: §6.1 closes one "write side"), so a proxy can
+    /// pass the end of one direction on while the other still flows. Before the handshake completed,
+    /// or once the peer has closed too, it ends the connection.
+    /// </summary>
     public void Close()
     {
-        if (!_writeClosed)
+        if (_writeClosed)
         {
-            _records.SendAlert(AlertDescription.CloseNotify);
+            return;
+        }
+
+        _records.SendAlert(AlertDescription.CloseNotify);
+        if (PeerClosed || !IsHandshakeComplete)
+        {
             End();
+        }
+        else
+        {
+            _writeClosed = true;
+            _records.SendingClosed = true;
         }
     }
 
@@ -289,6 +305,11 @@ public sealed class ManagedTlsConnection : IDisposable
             // §6.1: the peer will send no more; we may still write until we close (half-close).
             PeerClosed = true;
             _ended = true;
+            if (_writeClosed)
+            {
+                End(); // both directions are closed: the state's secrets go now
+            }
+
             return;
         }
 

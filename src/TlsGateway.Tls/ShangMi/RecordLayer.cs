@@ -19,6 +19,9 @@ internal sealed class RecordLayer : IDisposable
 
     public RecordProtection? WriteProtection { get; private set; }
 
+    /// <summary>True once close_notify was sent: nothing more may be written (RFC 8446 §6.1), even while reading goes on.</summary>
+    public bool SendingClosed { get; set; }
+
     /// <summary>Bytes produced and not yet taken by the caller.</summary>
     public ArrayBufferWriter<byte> Output => _output;
 

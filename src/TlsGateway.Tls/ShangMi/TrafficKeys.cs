@@ -18,9 +18,10 @@ internal sealed class TrafficKeys(Tls13Secret readSecret, Tls13Secret writeSecre
         _readSecret.Dispose();
         _readSecret = next;
         records.SetReadProtection(_readSecret.CreateRecordProtection());
-        if (update.RequestUpdate == KeyUpdateRequest.UpdateRequested)
+        if (update.RequestUpdate == KeyUpdateRequest.UpdateRequested && !records.SendingClosed)
         {
             // §4.6.3: answer with a KeyUpdate of update_not_requested, so two peers do not loop.
+            // The answer is due before our next application data; after our close_notify there is none.
             UpdateSendingKey(records, KeyUpdateRequest.UpdateNotRequested);
         }
     }

@@ -160,6 +160,50 @@ public sealed class ClientHandshakeTests(ClientTestPki pki) : IClassFixture<Clie
     }
 
     [Fact]
+    public void After_the_server_closes_its_side_the_client_can_still_send_until_it_closes_too()
+    {
+        using var client = ManagedTlsConnection.CreateClient(pki.ClientOptions);
+        using var server = ManagedTlsConnection.CreateServer(pki.ServerOptions);
+        InMemoryPump.Run(client, server);
+
+        server.Close();
+        InMemoryPump.Run(client, server);
+        client.Write("the rest of the request"u8);
+        InMemoryPump.Run(client, server);
+
+        Assert.True(client.PeerClosed);
+        Assert.True(server.IsWriteClosed);
+        Assert.False(server.IsEnded);
+        Assert.Equal("the rest of the request"u8.ToArray(), server.TakeReceivedPlaintext());
+        Assert.Throws<InvalidOperationException>(() => server.Write("too late"u8));
+
+        client.Close();
+        InMemoryPump.Run(client, server);
+        Assert.True(server.PeerClosed);
+        Assert.True(server.IsEnded);
+        Assert.Null(client.Failure);
+        Assert.Null(server.Failure);
+    }
+
+    [Fact]
+    public void A_key_update_request_after_our_close_notify_gets_no_answer()
+    {
+        using var client = ManagedTlsConnection.CreateClient(pki.ClientOptions);
+        using var server = ManagedTlsConnection.CreateServer(pki.ServerOptions);
+        InMemoryPump.Run(client, server);
+
+        server.Close();
+        InMemoryPump.Run(client, server);
+        client.UpdateKeys(requestPeerUpdate: true);
+        client.Write("after the update"u8);
+        server.Feed(client.TakePendingOutput());
+
+        Assert.Equal("after the update"u8.ToArray(), server.TakeReceivedPlaintext());
+        Assert.Equal(0, server.PendingOutputLength); // nothing after close_notify (RFC 8446 §6.1)
+        Assert.Null(server.Failure);
+    }
+
+    [Fact]
     public void Options_without_trust_anchors_are_refused_before_anything_is_sent()
     {
         Assert.Throws<ArgumentException>(() => ManagedTlsConnection.CreateClient(new ManagedClientOptions { ServerName = "localhost" }));
