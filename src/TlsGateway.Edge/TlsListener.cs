@@ -220,13 +220,15 @@ public sealed class TlsListener : IAsyncDisposable
                 _connections.Add(connection);
             }
 
+            // Inline on the thread that ended the connection: a continuation queued to the thread
+            // pool woke a worker per connection, which then waited for the edge's one core.
             _ = connection.ContinueWith(t =>
             {
                 lock (_connections)
                 {
                     _connections.Remove(t);
                 }
-            }, TaskScheduler.Default);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
