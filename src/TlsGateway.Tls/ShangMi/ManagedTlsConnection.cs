@@ -24,6 +24,7 @@ public sealed class ManagedTlsConnection : IDisposable
     private readonly RecordLayer _records;
     private readonly RecordSplitter _inbound = new();
     private readonly ArrayBufferWriter<byte> _received = new();
+    private int _receivedRead; // how much of _received ReadReceivedPlaintext has handed out
     private readonly HandshakeContext _context;
     private HandshakeState _state;
     private bool _ended;
@@ -109,7 +110,7 @@ public sealed class ManagedTlsConnection : IDisposable
 
     public int PendingOutputLength => _records.Output.WrittenCount;
 
-    public int ReceivedPlaintextLength => _received.WrittenCount;
+    public int ReceivedPlaintextLength => _received.WrittenCount - _receivedRead;
 
     /// <summary>Feeds bytes received from the peer; any answer is in the pending output afterwards.</summary>
     public void Feed(ReadOnlySpan<byte> fromPeer)
@@ -148,9 +149,29 @@ public sealed class ManagedTlsConnection : IDisposable
     /// <summary>Application data received and decrypted so far.</summary>
     public byte[] TakeReceivedPlaintext()
     {
-        byte[] data = _received.WrittenSpan.ToArray();
-        _received.Clear();
+        byte[] data = _received.WrittenSpan[_receivedRead..].ToArray();
+        _received.ResetWrittenCount();
+        _receivedRead = 0;
         return data;
+    }
+
+    /// <summary>
+    /// Copies decrypted data into <paramref name="destination"/> and returns how much: the copy-once
+    /// path for a proxy, which would otherwise allocate an array per record with <see cref="TakeReceivedPlaintext"/>.
+    /// </summary>
+    public int ReadReceivedPlaintext(Span<byte> destination)
+    {
+        ReadOnlySpan<byte> available = _received.WrittenSpan[_receivedRead..];
+        int count = Math.Min(available.Length, destination.Length);
+        available[..count].CopyTo(destination);
+        _receivedRead += count;
+        if (_receivedRead == _received.WrittenCount)
+        {
+            _received.ResetWrittenCount();
+            _receivedRead = 0;
+        }
+
+        return count;
     }
 
     /// <summary>Protects <paramref name="plaintext"/> as application data; the records are pending output.</summary>

@@ -31,8 +31,6 @@ public sealed class ManagedTlsSession : ITlsChannel
     private readonly Socket _socket;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private byte[] _plaintext = [];
-    private int _plaintextOffset;
     private bool _readable;
     private bool _receivedEnd;
     private int _disposed;
@@ -75,7 +73,7 @@ public sealed class ManagedTlsSession : ITlsChannel
                 if (Connection.IsHandshakeComplete)
                 {
                     Facts = ManagedTlsFailures.FactsOf(Connection);
-                    TakePlaintext(); // a client may send data right behind its Finished
+                    // A client may send data right behind its Finished: it stays in the engine for ReadAsync.
                     return;
                 }
 
@@ -132,7 +130,7 @@ public sealed class ManagedTlsSession : ITlsChannel
     /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
     public async ValueTask WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        if (_plaintextOffset < _plaintext.Length || _receivedEnd || _readable)
+        if (PlaintextPending || _receivedEnd || _readable)
         {
             return;
         }
@@ -146,12 +144,10 @@ public sealed class ManagedTlsSession : ITlsChannel
     {
         while (true)
         {
-            if (_plaintextOffset < _plaintext.Length)
+            int ready = ReadPlaintext(buffer.Span);
+            if (ready > 0)
             {
-                int n = Math.Min(buffer.Length, _plaintext.Length - _plaintextOffset);
-                _plaintext.AsSpan(_plaintextOffset, n).CopyTo(buffer.Span);
-                _plaintextOffset += n;
-                return n;
+                return ready;
             }
 
             if (_receivedEnd)
@@ -178,7 +174,6 @@ public sealed class ManagedTlsSession : ITlsChannel
                     pending = Connection.PendingOutputLength;
                 }
 
-                TakePlaintext();
                 if (pending > MaxPendingOutput)
                 {
                     throw new TlsException(new TlsFailure(TlsFailureReason.Other, "the peer does not read what the protocol requires us to send (over 1 MiB queued)"));
@@ -196,7 +191,7 @@ public sealed class ManagedTlsSession : ITlsChannel
                     throw new TlsException(ManagedTlsFailures.Classify(Connection));
                 }
 
-                if (Connection.IsEnded && _plaintextOffset == _plaintext.Length)
+                if (Connection.IsEnded && !PlaintextPending)
                 {
                     _receivedEnd = true; // close_notify
                     return 0;
@@ -271,19 +266,23 @@ public sealed class ManagedTlsSession : ITlsChannel
         _sendLock.Dispose();
     }
 
-    // Called by the one reader only, so the plaintext buffer needs no lock of its own.
-    private void TakePlaintext()
+    // Decrypted bytes are copied once, from the engine straight into the reader's buffer.
+    private bool PlaintextPending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Connection.ReceivedPlaintextLength > 0;
+            }
+        }
+    }
+
+    private int ReadPlaintext(Span<byte> destination)
     {
         lock (_gate)
         {
-            if (Connection.ReceivedPlaintextLength == 0)
-            {
-                return;
-            }
-
-            byte[] more = Connection.TakeReceivedPlaintext();
-            _plaintext = _plaintextOffset < _plaintext.Length ? [.. _plaintext.AsSpan(_plaintextOffset), .. more] : more;
-            _plaintextOffset = 0;
+            return Connection.ReadReceivedPlaintext(destination);
         }
     }
 

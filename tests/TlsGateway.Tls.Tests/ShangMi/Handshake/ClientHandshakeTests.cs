@@ -186,6 +186,34 @@ public sealed class ClientHandshakeTests(ClientTestPki pki) : IClassFixture<Clie
     }
 
     [Fact]
+    public void Received_data_read_in_small_pieces_comes_out_whole_and_in_order_across_records()
+    {
+        using var client = ManagedTlsConnection.CreateClient(pki.ClientOptions);
+        using var server = ManagedTlsConnection.CreateServer(pki.ServerOptions);
+        InMemoryPump.Run(client, server);
+
+        client.Write("0123456789"u8);
+        InMemoryPump.Run(client, server);
+        byte[] piece = new byte[4];
+        var read = new List<byte>();
+        read.AddRange(piece[..server.ReadReceivedPlaintext(piece)]);
+        Assert.Equal(6, server.ReceivedPlaintextLength);
+        client.Write("abc"u8); // a second record arrives while the first is half read
+        InMemoryPump.Run(client, server);
+        int n;
+        while ((n = server.ReadReceivedPlaintext(piece)) > 0)
+        {
+            read.AddRange(piece[..n]);
+        }
+
+        Assert.Equal("0123456789abc"u8.ToArray(), read.ToArray());
+        Assert.Equal(0, server.ReceivedPlaintextLength);
+        client.Write("z"u8);
+        InMemoryPump.Run(client, server);
+        Assert.Equal("z"u8.ToArray(), server.TakeReceivedPlaintext());
+    }
+
+    [Fact]
     public void A_key_update_request_after_our_close_notify_gets_no_answer()
     {
         using var client = ManagedTlsConnection.CreateClient(pki.ClientOptions);
