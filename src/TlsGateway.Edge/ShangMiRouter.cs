@@ -23,6 +23,8 @@ public sealed class ShangMiRouter : IDisposable
     {
         _all = routes;
         _rejectUnknownServerNames = rejectUnknownServerNames;
+        // Asked for every connection of the listener: decided once here.
+        HasShangMiChains = routes.Any(r => r.Options is not null || r.Mode == ShangMiMode.Require);
         _routes = new ServerNameMap<ShangMiRoute>(routes.FirstOrDefault(r => r.ServerNames.Count == 0 && !r.MatchesAlpn));
         var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         // Chains without match_alpn first: they are what a client gets when ALPN does not decide.
@@ -39,7 +41,7 @@ public sealed class ShangMiRouter : IDisposable
     }
 
     /// <summary>Whether any chain of the listener can serve a ShangMi client: only then is a ClientHello worth reading first.</summary>
-    public bool HasShangMiChains => _all.Any(r => r.Options is not null || r.Mode == ShangMiMode.Require);
+    public bool HasShangMiChains { get; }
 
     /// <summary>The engine for a client that sent <paramref name="hello"/>, and the chain when it is the managed one.</summary>
     public (EngineChoice Engine, ShangMiRoute? Route) Choose(ClientHelloSummary hello)

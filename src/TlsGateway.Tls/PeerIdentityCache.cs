@@ -6,7 +6,8 @@ namespace TlsGateway.Tls;
 /// <summary>
 /// The identities of recently seen peer leaf certificates, by the leaf's exact DER. A fleet of
 /// clients presents the same few certificates over and over, and reading the names out of one
-/// (a managed X509Certificate2 and its extensions) cost as much as OpenSSL's whole chain check.
+/// means a managed X509Certificate2 and its extensions per handshake (with this cache the mTLS
+/// handshake's CPU against nginx's went from 1.25 to 1.07–1.09 in bench/RESULTS.md).
 /// Only the parse is cached: the identity is a pure function of the bytes, so a hit is exactly
 /// what a miss would compute. OpenSSL still verifies every chain (signatures, dates, CRLs) and the
 /// authorizer still runs on every handshake, under the policy of the moment.

@@ -34,10 +34,10 @@ public sealed class InMemoryHandshakeTests : IDisposable
         using Tls13Hash transcript = suite.CreateTranscriptHash();
         transcript.AppendData(helloMessage);
         int at = 0;
-        byte[] serverHelloMessage = NextRecord(flight, ref at)[5..];
+        byte[] serverHelloMessage = TestRecords.Next(flight, ref at)[5..];
         transcript.AppendData(serverHelloMessage);
         ServerHello serverHello = ServerHello.Parse(serverHelloMessage[HandshakeMessage.HeaderLength..]);
-        Assert.Equal(ContentType.ChangeCipherSpec, (ContentType)NextRecord(flight, ref at)[0]); // §D.4, session id was non-empty
+        Assert.Equal(ContentType.ChangeCipherSpec, (ContentType)TestRecords.Next(flight, ref at)[0]); // §D.4, session id was non-empty
 
         KeyScheduleHandshake handshake = KeyScheduleEarly.WithoutPsk(suite).IntoHandshake(_clientExchange.DeriveSharedSecret(serverHello.KeyShare!.KeyExchange.Span));
         byte[] helloHash = transcript.GetCurrentHash();
@@ -47,7 +47,7 @@ public sealed class InMemoryHandshakeTests : IDisposable
         var types = new List<HandshakeType>();
         while (at < flight.Length)
         {
-            byte[] record = NextRecord(flight, ref at);
+            byte[] record = TestRecords.Next(flight, ref at);
             int length = serverHandshakeKeys.Open(record, out ContentType type);
             Assert.Equal(ContentType.Handshake, type);
             types.Add((HandshakeType)record[5]);
@@ -61,15 +61,15 @@ public sealed class InMemoryHandshakeTests : IDisposable
         using Tls13Secret serverApplication = traffic.DeriveServerApplicationTrafficSecret(finishedHash);
 
         using RecordProtection clientHandshakeKeys = clientHandshake.CreateRecordProtection();
-        connection.Feed(Seal(clientHandshakeKeys, ContentType.Handshake, new Finished(clientHandshake.ComputeVerifyData(finishedHash)).ToMessage()));
+        connection.Feed(TestRecords.Seal(clientHandshakeKeys, ContentType.Handshake, new Finished(clientHandshake.ComputeVerifyData(finishedHash)).ToMessage()));
         Assert.True(connection.IsHandshakeComplete, connection.Failure?.Message);
 
         using RecordProtection clientKeys = clientApplication.CreateRecordProtection();
-        connection.Feed(Seal(clientKeys, ContentType.ApplicationData, "ping"u8.ToArray()));
+        connection.Feed(TestRecords.Seal(clientKeys, ContentType.ApplicationData, "ping"u8.ToArray()));
         Assert.Equal("ping"u8.ToArray(), connection.TakeReceivedPlaintext());
 
         // §4.6.3: a KeyUpdate asking for one back; the client's next records use its next key.
-        connection.Feed(Seal(clientKeys, ContentType.Handshake, new KeyUpdate(KeyUpdateRequest.UpdateRequested).ToMessage()));
+        connection.Feed(TestRecords.Seal(clientKeys, ContentType.Handshake, new KeyUpdate(KeyUpdateRequest.UpdateRequested).ToMessage()));
         byte[] answer = connection.TakePendingOutput();
         using RecordProtection serverKeys = serverApplication.CreateRecordProtection();
         int answerLength = serverKeys.Open(answer, out ContentType answerType);
@@ -77,7 +77,7 @@ public sealed class InMemoryHandshakeTests : IDisposable
         Assert.Equal(new KeyUpdate(KeyUpdateRequest.UpdateNotRequested).ToMessage(), answer.AsSpan(5, answerLength).ToArray());
         using Tls13Secret nextClient = clientApplication.NextApplicationTrafficSecret();
         using RecordProtection nextClientKeys = nextClient.CreateRecordProtection();
-        connection.Feed(Seal(nextClientKeys, ContentType.ApplicationData, "after update"u8.ToArray()));
+        connection.Feed(TestRecords.Seal(nextClientKeys, ContentType.ApplicationData, "after update"u8.ToArray()));
         Assert.Equal("after update"u8.ToArray(), connection.TakeReceivedPlaintext());
         Assert.Null(connection.Failure);
 
@@ -91,20 +91,5 @@ public sealed class InMemoryHandshakeTests : IDisposable
     {
         _key.Dispose();
         _clientExchange.Dispose();
-    }
-
-    private static byte[] NextRecord(byte[] flight, ref int at)
-    {
-        int length = 5 + ((flight[at + 3] << 8) | flight[at + 4]);
-        byte[] record = flight[at..(at + length)];
-        at += length;
-        return record;
-    }
-
-    private static byte[] Seal(RecordProtection keys, ContentType type, byte[] content)
-    {
-        byte[] record = new byte[keys.GetSealedLength(content.Length)];
-        keys.Seal(type, content, record);
-        return record;
     }
 }

@@ -88,7 +88,7 @@ public static class ResumptionTestClient
         byte[] output = server.TakePendingOutput();
         Assert.True(server.Failure is null, server.Failure?.Message);
         int at = 0;
-        byte[] retry = NextRecord(output, ref at)[5..];
+        byte[] retry = TestRecords.Next(output, ref at)[5..];
         Assert.True(ServerHello.Parse(retry.AsSpan(HandshakeMessage.HeaderLength)).IsHelloRetryRequest);
 
         // §4.4.1: message_hash(ClientHello1), then the HelloRetryRequest.
@@ -114,7 +114,7 @@ public static class ResumptionTestClient
 
         transcript.AppendData(hello);
         int at = 0;
-        byte[] serverHelloMessage = NextRecord(flight, ref at)[5..];
+        byte[] serverHelloMessage = TestRecords.Next(flight, ref at)[5..];
         transcript.AppendData(serverHelloMessage);
         ServerHello serverHello = ServerHello.Parse(serverHelloMessage.AsSpan(HandshakeMessage.HeaderLength));
 
@@ -127,7 +127,7 @@ public static class ResumptionTestClient
         var types = new List<HandshakeType>();
         while (at < flight.Length)
         {
-            byte[] record = NextRecord(flight, ref at);
+            byte[] record = TestRecords.Next(flight, ref at);
             if ((ContentType)record[0] == ContentType.ChangeCipherSpec)
             {
                 continue; // §D.4
@@ -145,7 +145,7 @@ public static class ResumptionTestClient
         using RecordProtection clientHandshakeKeys = clientHandshake.CreateRecordProtection();
         byte[] finished = new Finished(clientHandshake.ComputeVerifyData(finishedHash)).ToMessage();
         transcript.AppendData(finished);
-        server.Feed(Seal(clientHandshakeKeys, ContentType.Handshake, finished));
+        server.Feed(TestRecords.Seal(clientHandshakeKeys, ContentType.Handshake, finished));
         Assert.True(server.IsHandshakeComplete, server.Failure?.Message);
 
         using Tls13Secret resumptionMaster = traffic.DeriveResumptionMasterSecret(transcript.GetCurrentHash());
@@ -159,7 +159,7 @@ public static class ResumptionTestClient
         int at = 0;
         while (at < output.Length)
         {
-            byte[] record = NextRecord(output, ref at);
+            byte[] record = TestRecords.Next(output, ref at);
             int length = keys.Open(record, out ContentType type);
             Assert.Equal(ContentType.Handshake, type);
             Assert.Equal(HandshakeType.NewSessionTicket, (HandshakeType)record[5]);
@@ -169,20 +169,5 @@ public static class ResumptionTestClient
         }
 
         return tickets;
-    }
-
-    public static byte[] NextRecord(byte[] flight, ref int at)
-    {
-        int length = 5 + ((flight[at + 3] << 8) | flight[at + 4]);
-        byte[] record = flight[at..(at + length)];
-        at += length;
-        return record;
-    }
-
-    private static byte[] Seal(RecordProtection keys, ContentType type, byte[] content)
-    {
-        byte[] record = new byte[keys.GetSealedLength(content.Length)];
-        keys.Seal(type, content, record);
-        return record;
     }
 }

@@ -64,9 +64,7 @@ public static class ScriptedServerFlight
         void Send(byte[] message)
         {
             transcript.AppendData(message);
-            byte[] record = new byte[keys.GetSealedLength(message.Length)];
-            keys.Seal(ContentType.Handshake, message, record);
-            output.AddRange(record);
+            output.AddRange(TestRecords.Seal(keys, ContentType.Handshake, message));
         }
 
         Send(new EncryptedExtensions([]).ToMessage());

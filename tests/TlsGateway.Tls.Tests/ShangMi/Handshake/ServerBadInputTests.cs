@@ -106,10 +106,8 @@ public sealed class ServerBadInputTests : IDisposable
         using Tls13Secret clientHandshake = handshake.DeriveClientHandshakeTrafficSecret(transcript.GetCurrentHash());
         using RecordProtection protection = clientHandshake.CreateRecordProtection();
         byte[] finished = new Finished(new byte[suite.HashLength]).ToMessage();
-        byte[] record = new byte[protection.GetSealedLength(finished.Length)];
-        protection.Seal(ContentType.Handshake, finished, record);
 
-        connection.Feed(record);
+        connection.Feed(TestRecords.Seal(protection, ContentType.Handshake, finished));
 
         Assert.Equal(AlertDescription.DecryptError, connection.Failure?.Alert);
         Assert.False(connection.IsHandshakeComplete);

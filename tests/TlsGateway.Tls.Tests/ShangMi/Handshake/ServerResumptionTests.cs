@@ -164,7 +164,7 @@ public sealed class ServerResumptionTests : IDisposable
         // §4.2.9: psk_ke is not offered by this server: a full handshake starts (Certificate follows).
         Assert.Null(connection.Failure);
         int at = 0;
-        byte[] serverHello = ResumptionTestClient.NextRecord(connection.TakePendingOutput(), ref at)[5..];
+        byte[] serverHello = TestRecords.Next(connection.TakePendingOutput(), ref at)[5..];
         Assert.Null(ServerHello.Parse(serverHello.AsSpan(HandshakeMessage.HeaderLength)).SelectedIdentity);
     }
 
