@@ -77,52 +77,10 @@ python="$(python3 -c 'import sys; print(sys.executable)')"   # skips a pyenv shi
 # started with taskset directly, so $! is the process itself.
 tmp="$(mktemp -d /tmp/tlsgw-sm-bench.XXXXXX)"
 pids=()
-stop_pid() {  # stop_pid PID: TERM, KILL after 3 s; forgets PID
-    local pid=$1 p kept=()
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    for p in "${pids[@]}"; do [[ "$p" == "$pid" ]] || kept+=("$p"); done
-    pids=("${kept[@]}")
-}
-cleanup() {
-    local status=$? pid all=("${pids[@]}")
-    for pid in "${all[@]}"; do stop_pid "$pid"; done
-    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then log "kept $tmp"; else rm -rf "$tmp"; fi
-    exit "$status"
-}
+# stop_pid, cleanup, free_ports, wait_listening, alive_or_die; proc_ticks, core_ticks, wait_ns, hz.
+source "$repo/bench/lib/processes.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_ports() {  # free_ports N: N distinct free TCP ports on 127.0.0.1
-    "$python" -c '
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
-wait_listening() {  # wait_listening PORT PID NAME LOG: until PORT accepts; NAME's log if PID dies
-    local port=$1 pid=$2 name=$3 logfile=$4
-    for _ in $(seq 1 300); do
-        kill -0 "$pid" 2>/dev/null || { log "$name exited before listening; its log:"; cat "$logfile" >&2; exit 1; }
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    log "$name did not listen on $port within 30s; its log:"; cat "$logfile" >&2; exit 1
-}
-alive_or_die() {  # alive_or_die PID NAME LOG
-    kill -0 "$1" 2>/dev/null || { log "$2 died during the run; its log:"; cat "$3" >&2; exit 1; }
-}
-# --- CPU accounting (as bench/edge-vs-nginx.sh). proc_ticks PID: user+system ticks of all
-# threads (/proc/PID/stat fields 14-15); core_ticks N: busy and total ticks of CPU N; wait_ns
-# PID: time its threads were runnable but waiting for a CPU.
-hz=$(getconf CLK_TCK)
-proc_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-core_ticks() { awk -v c="cpu$1" '$1 == c {t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
-wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%.0f", s}'; }
 
 # with_cpu KEY CMD...: runs CMD (stdout to $tmp/out); records under KEY the tlsgw CPU seconds
 # (cpu_s) and a row of % of one core over the run: tlsgw, tlsgw waiting, the rest of CPU 0, the
