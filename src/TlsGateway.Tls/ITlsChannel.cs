@@ -20,6 +20,6 @@ public interface ITlsChannel : IAsyncDisposable
     /// <summary>Encrypts and sends all of the data; completes when the socket has taken it.</summary>
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
-    /// <summary>Sends close_notify and half-closes the socket for sending.</summary>
+    /// <summary>Sends close_notify and half-closes the socket for sending; a peer already gone is not an error (nobody is left to tell).</summary>
     ValueTask ShutdownAsync(CancellationToken cancellationToken = default);
 }

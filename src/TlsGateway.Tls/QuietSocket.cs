@@ -16,9 +16,12 @@ public static class QuietSocket
     public static ValueTask WaitReadableAsync(Socket socket, CancellationToken cancellationToken) =>
         socket.Poll(0, SelectMode.SelectRead) ? ValueTask.CompletedTask : WaitAsync(socket, cancellationToken);
 
+    /// <summary>What <see cref="ReceiveAsync"/> returns for a reset (or another error): the peer is gone and nothing sent would arrive.</summary>
+    public const int Reset = -1;
+
     /// <summary>
-    /// Receives into <paramref name="buffer"/>: the byte count, or 0 at the end of the stream — a FIN,
-    /// or a reset or other error, after which the peer is gone either way. The socket must be non-blocking.
+    /// Receives into <paramref name="buffer"/>: the byte count, 0 at the end of the stream (a FIN), or
+    /// <see cref="Reset"/>. The socket must be non-blocking.
     /// </summary>
     public static ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -27,7 +30,7 @@ public static class QuietSocket
         {
             SocketError.Success => ValueTask.FromResult(received),
             SocketError.WouldBlock => socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken),
-            _ => ValueTask.FromResult(0),
+            _ => ValueTask.FromResult(Reset),
         };
     }
 

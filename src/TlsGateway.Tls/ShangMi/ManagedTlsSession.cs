@@ -160,7 +160,7 @@ public sealed class ManagedTlsSession : ITlsChannel
             try
             {
                 int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
-                if (received == 0)
+                if (received <= 0)
                 {
                     // A TCP FIN without close_notify (or a reset): the stream just ends, as with the OpenSSL engine.
                     _receivedEnd = true;
@@ -230,7 +230,7 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
     }
 
-    /// <summary>Sends close_notify and half-closes the socket for sending.</summary>
+    /// <summary>Sends close_notify and half-closes the socket for sending; a peer already gone is not an error.</summary>
     public async ValueTask ShutdownAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -238,9 +238,9 @@ public sealed class ManagedTlsSession : ITlsChannel
             Connection.Close();
         }
 
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)

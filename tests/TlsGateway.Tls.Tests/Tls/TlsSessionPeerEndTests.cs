@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using TlsGateway.Crypto;
+using TlsGateway.Tls.Tests.Infrastructure;
+using static TlsGateway.Tls.Tests.Infrastructure.TlsTestContexts;
+
+namespace TlsGateway.Tls.Tests;
+
+/// <summary>
+/// How a <see cref="TlsSession"/> over a real loopback socket meets the end of its peer: a FIN and
+/// a reset both end the stream (0 from a read, no exception), and after a reset the session does
+/// not try to send close_notify into a dead socket. Clients that close with a reset right after
+/// their last record are common (openssl s_time, browsers closing tabs).
+/// </summary>
+public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private readonly TestPki _pki;
+    private readonly CertificateKeyPair _serverCertificate;
+
+    public TlsSessionPeerEndTests(TestPki pki)
+    {
+        _pki = pki;
+        _serverCertificate = pki.LoadServer();
+    }
+
+    public void Dispose() => _serverCertificate.Dispose();
+
+    [Fact]
+    public async Task A_reset_ends_the_stream_and_shutdown_then_sends_nothing()
+    {
+        (TlsSession server, TlsSession client, Socket clientSocket, IDisposable contexts) = await ConnectAsync();
+        await using (server)
+        using (contexts)
+        {
+            await client.WriteAsync("last request"u8.ToArray());
+            clientSocket.LingerState = new LingerOption(true, 0); // close(2) now sends RST, not FIN
+            await client.DisposeAsync();
+            await WaitForResetAsync(server.Socket);
+
+            byte[] buffer = new byte[64];
+            Assert.Equal("last request", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer)));
+            Assert.Equal(0, await server.ReadAsync(buffer));
+
+            // Before: this sent close_notify into the reset socket and threw SocketException (EPIPE).
+            await server.ShutdownAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_fin_ends_the_stream_and_shutdown_still_says_close_notify()
+    {
+        (TlsSession server, TlsSession client, Socket clientSocket, IDisposable contexts) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        using (contexts)
+        {
+            clientSocket.Shutdown(SocketShutdown.Send); // FIN, still reading: a half-closed client
+            byte[] buffer = new byte[64];
+            Assert.Equal(0, await server.ReadAsync(buffer));
+
+            await server.ShutdownAsync();
+
+            // The half-closed client receives the server's close_notify (after the tickets), then its FIN.
+            using var received = new MemoryStream();
+            byte[] chunk = new byte[4096];
+            int count;
+            while ((count = await clientSocket.ReceiveAsync(chunk, SocketFlags.None).WaitAsync(HandshakeTimeout)) > 0)
+            {
+                received.Write(chunk, 0, count);
+            }
+
+            TlsStepResult step = client.Connection.Process(received.ToArray(), new byte[4096], new byte[4096]);
+            Assert.Equal(TlsGateway.Interop.NativeStatus.Closed, step.Status);
+        }
+    }
+
+    private async Task<(TlsSession Server, TlsSession Client, Socket ClientSocket, IDisposable Contexts)> ConnectAsync()
+    {
+        TlsServerContext serverContext = Server(Entry(_serverCertificate));
+        TlsClientContext clientContext = Client(_pki.RootPem);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await clientSocket.ConnectAsync(listener.LocalEndPoint!);
+        Socket serverSocket = await listener.AcceptAsync();
+
+        var server = new TlsSession(serverSocket, serverContext.CreateConnection());
+        var client = new TlsSession(clientSocket, clientContext.CreateConnection("localhost"));
+        await Task.WhenAll(server.HandshakeAsync(HandshakeTimeout), client.HandshakeAsync(HandshakeTimeout));
+        return (server, client, clientSocket, new Contexts(serverContext, clientContext));
+    }
+
+    // The reset reaches the server's socket asynchronously (loopback, but still a packet).
+    private static async Task WaitForResetAsync(Socket socket)
+    {
+        for (int i = 0; i < 200 && !socket.Poll(0, SelectMode.SelectError) && !socket.Poll(0, SelectMode.SelectRead); i++)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class Contexts(TlsServerContext server, TlsClientContext client) : IDisposable
+    {
+        public void Dispose()
+        {
+            server.Dispose();
+            client.Dispose();
+        }
+    }
+}
