@@ -20,6 +20,11 @@ struct TlsGwTicketKeys
 static int s_ringIndex = -1;
 static CRYPTO_ONCE s_ringOnce = CRYPTO_ONCE_STATIC_INIT;
 
+// Fetched once: EVP_aes_256_cbc() is a legacy handle, which OpenSSL 3 resolves to a provider's
+// implementation by name (a method-store lookup under a lock) on every init, i.e. every ticket
+// sealed or opened.
+static EVP_CIPHER* s_ticketCipher;
+
 static void RingRelease(TlsGwTicketKeys* ring)
 {
     if (ring == NULL)
@@ -46,6 +51,7 @@ static void RingExFree(void* parent, void* ptr, CRYPTO_EX_DATA* ad, int idx, lon
 static void RingIndexInit(void)
 {
     s_ringIndex = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, RingExFree);
+    s_ticketCipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 }
 
 TlsGwTicketKeys* TlsGwNative_TicketKeysCreate(void)
@@ -123,7 +129,7 @@ static int TicketKeyCallback(SSL* ssl, unsigned char keyName[16], unsigned char*
             const uint8_t* key = ring->keys[0];
             memcpy(keyName, key, 16);
             result = RAND_bytes(iv, 16) == 1
-                && EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), NULL, key + 48, iv) == 1
+                && EVP_EncryptInit_ex2(cipher, s_ticketCipher, key + 48, iv, NULL) == 1
                 && InitMac(hmac, key + 16) == 1 ? 1 : -1;
         }
     }
@@ -134,7 +140,7 @@ static int TicketKeyCallback(SSL* ssl, unsigned char keyName[16], unsigned char*
             const uint8_t* key = ring->keys[i];
             if (CRYPTO_memcmp(keyName, key, 16) == 0)
             {
-                result = EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), NULL, key + 48, iv) == 1
+                result = EVP_DecryptInit_ex2(cipher, s_ticketCipher, key + 48, iv, NULL) == 1
                     && InitMac(hmac, key + 16) == 1 ? (i == 0 ? 1 : 2) : -1;
                 break;
             }
@@ -149,7 +155,7 @@ int32_t TlsGwNative_SslCtxSetTicketKeys(SSL_CTX* ctx, TlsGwTicketKeys* ring)
 {
     ERR_clear_error();
     CRYPTO_THREAD_run_once(&s_ringOnce, RingIndexInit);
-    if (ring == NULL)
+    if (ring == NULL || s_ringIndex < 0 || s_ticketCipher == NULL)
     {
         return 0;
     }
