@@ -24,7 +24,8 @@
 # Env: BENCH_BUILD=head (default: build the committed HEAD in the temp dir) | worktree (the
 #      working tree, uncommitted edits included) | none (run artifacts/tlsgw as it is);
 #      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
-#      BENCH_SECONDS (default 5) per s_time run;
+#      BENCH_SECONDS (default 5) per s_time run; BENCH_WARMUP (default 8) seconds of each
+#      handshake kind per side before each run's figures;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
 #      temp dir (configs, logs) for a post-mortem; BENCH_ADMIN=1 gives each tlsgw an admin port
 #      (so its metrics are collected, as in production) to measure what metrics cost.
@@ -36,6 +37,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 
 runs="${BENCH_RUNS:-1}"
 load_seconds="${BENCH_SECONDS:-5}"
+warmup_seconds="${BENCH_WARMUP:-8}"
 stime_clients="${BENCH_STIME_CLIENTS:-2}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 2; }
 # tlsgw edge accepts at most 10,000 connections per listener (LimitsConfig.Default, no flag
@@ -367,15 +369,20 @@ check_mtls() {
     done
 }
 
-# Warm-up, not measured: .NET tiers up its hot paths; both sides fill their caches.
+# Warm-up, not measured: .NET tiers up its hot paths; both sides fill their caches. Tiering is
+# not done after a second: the runtime promotes a method only after a 100 ms lull in new
+# call-counting, which a steady load keeps postponing, and resumed handshakes cost 365 µs of
+# CPU in the first second of load and settled at ~250 from the 8th (bench/RESULTS.md,
+# 2026-11-24). So each load kind gets BENCH_WARMUP seconds (default 8) on each side, and the
+# figures are the steady state a long-running edge lives in; the first seconds are not in them.
 warm_up() {
     local side
-    log "warming up"
+    log "warming up (${warmup_seconds} s per handshake kind and side)"
     for side in "${sides[@]}"; do
-        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_3 -new -time 1 >/dev/null 2>&1 || true
-        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_2 -reuse -time 1 >/dev/null 2>&1 || true
-        stime -connect "127.0.0.1:${port[$side,rsa]}" -tls1_3 -new -time 1 >/dev/null 2>&1 || true
-        stime -connect "127.0.0.1:${port[$side,mtls]}" -tls1_3 -new -time 1 -cert "$client_cert" -key "$client_key" >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_3 -new -time "$warmup_seconds" >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,ecdsa]}" -tls1_2 -reuse -time "$warmup_seconds" >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,rsa]}" -tls1_3 -new -time "$warmup_seconds" >/dev/null 2>&1 || true
+        stime -connect "127.0.0.1:${port[$side,mtls]}" -tls1_3 -new -time "$warmup_seconds" -cert "$client_cert" -key "$client_key" >/dev/null 2>&1 || true
         curl_tls "${port[$side,ecdsa]}" /big >/dev/null || true
         h2load_run "${port[$side,ecdsa]}" /small 8 4000 >/dev/null 2>&1 || true
         on_client timeout "$load_timeout" "$python" bench/tls_latency.py --port "${port[$side,ecdsa]}" --cafile "$ca" \
@@ -581,8 +588,12 @@ measure_idle() {
 }
 
 # --- The runs.
+# Every load runs on one side, then the other; the order alternates between runs, so whatever
+# drifts on a shared machine during a run (a neighbour's job, the host's clocks) does not always
+# favour the side that goes first.
 for run in $(seq 1 "$runs"); do
     log "run $run of $runs"
+    if ((run % 2)); then sides=(tlsgw nginx); else sides=(nginx tlsgw); fi
     start_terminators
     check_negotiated
     check_mtls
@@ -594,6 +605,7 @@ for run in $(seq 1 "$runs"); do
     measure_idle
     stop_terminators
 done
+sides=(tlsgw nginx)   # the report's order
 
 # --- Report: the median of each figure over the runs; ratios from the medians.
 values_of() {  # values_of SIDE METRIC: the figure of every run, one a line
