@@ -44,8 +44,8 @@ stime_clients="${BENCH_STIME_CLIENTS:-2}"
 # for it), so 10,000 idle clients would see the last few refused: both sides get 9,900.
 idle_connections=9900
 idle_ready_timeout=150   # seconds to open them all (about 20 s per side on the client core)
-latency_new_requests=300
-latency_keepalive_requests=1000
+latency_new_requests=1000
+latency_keepalive_requests=10000
 latency_warmup=20   # unmeasured requests before each latency run
 big_bytes=$((256 * 1024 * 1024))
 mib=$((1024 * 1024))
