@@ -11,7 +11,11 @@ namespace TlsGateway.Edge;
 /// </summary>
 /// <param name="Chain">The filter chain the handshake chose (by SNI, and ALPN where configured).</param>
 /// <param name="Engine">"openssl" or "shangmi", the value of the engine label in metrics.</param>
-/// <param name="PeerGone">The client left before the end of the handshake could be sent (see TlsSession.PeerGone).</param>
+/// <param name="PeerGone">
+/// The client left before the end of the handshake could be sent (see TlsSession.PeerGone), or had
+/// reset the connection by the time the handshake finished (health checks and scanners that only
+/// handshake do): there is nobody to forward for, so no upstream connection is opened.
+/// </param>
 public sealed record ClientSession(Socket Socket, HandshakeFacts Facts, PeerIdentity? Peer, string Chain, string Engine, StreamLink Link, bool PeerGone)
 {
     public const string OpenSslEngine = "openssl";

@@ -34,6 +34,23 @@ public static class QuietSocket
         };
     }
 
+    /// <summary>
+    /// True when the peer has already reset the connection (or it failed otherwise), asked without
+    /// waiting and without consuming anything: a FIN, pending bytes or an empty socket all answer
+    /// false. A blocking socket always answers false (the question could block).
+    /// </summary>
+    public static bool HasReset(Socket socket)
+    {
+        if (socket.Blocking)
+        {
+            return false;
+        }
+
+        Span<byte> one = stackalloc byte[1];
+        socket.Receive(one, SocketFlags.Peek, out SocketError error);
+        return error is not (SocketError.Success or SocketError.WouldBlock);
+    }
+
     private static async ValueTask WaitAsync(Socket socket, CancellationToken cancellationToken) =>
         await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
 }

@@ -64,6 +64,9 @@ public sealed class TlsTestClient : IAsyncDisposable
         return reply.ToString();
     }
 
+    /// <summary>Sends close_notify and a FIN: the client is done sending and still reads (a half-close).</summary>
+    public ValueTask ShutdownAsync() => _session.ShutdownAsync();
+
     /// <summary>Reads until the server ends the stream; returns the bytes read (bounded).</summary>
     public async Task<int> ReadToEndAsync(TimeSpan within)
     {
