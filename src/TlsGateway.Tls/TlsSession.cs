@@ -133,7 +133,11 @@ public sealed class TlsSession : ITlsChannel
             return;
         }
 
-        await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
+        if (await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
+        {
+            EndByReset();
+        }
+
         _readable = true;
     }
 
@@ -156,9 +160,10 @@ public sealed class TlsSession : ITlsChannel
                 return 0;
             }
 
-            if (!_readable)
+            if (!_readable && await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
             {
-                await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
+                EndByReset();
+                return 0;
             }
 
             _readable = false;
@@ -185,6 +190,12 @@ public sealed class TlsSession : ITlsChannel
                 ArrayPool<byte>.Shared.Return(input);
             }
         }
+    }
+
+    private void EndByReset()
+    {
+        _receivedEnd = true;
+        _peerReset = true;
     }
 
     /// <summary>Encrypts and sends all of <paramref name="data"/>; completes when the socket has taken it (backpressure).</summary>

@@ -135,7 +135,11 @@ public sealed class ManagedTlsSession : ITlsChannel
             return;
         }
 
-        await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false);
+        if (await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
+        {
+            _receivedEnd = true; // reset while waiting: the stream just ends, as with a FIN
+        }
+
         _readable = true;
     }
 

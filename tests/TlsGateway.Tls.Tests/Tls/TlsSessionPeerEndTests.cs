@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using TlsGateway.Crypto;
 using TlsGateway.Tls.Tests.Infrastructure;
@@ -34,9 +33,9 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
         using (contexts)
         {
             await client.WriteAsync("last request"u8.ToArray());
-            clientSocket.LingerState = new LingerOption(true, 0); // close(2) now sends RST, not FIN
+            LoopbackSockets.Reset(clientSocket);
             await client.DisposeAsync();
-            await WaitForResetAsync(server.Socket);
+            await LoopbackSockets.ArrivedAsync(server.Socket);
 
             byte[] buffer = new byte[64];
             Assert.Equal("last request", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer)));
@@ -79,26 +78,12 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
     {
         TlsServerContext serverContext = Server(Entry(_serverCertificate));
         TlsClientContext clientContext = Client(_pki.RootPem);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await clientSocket.ConnectAsync(listener.LocalEndPoint!);
-        Socket serverSocket = await listener.AcceptAsync();
+        (Socket serverSocket, Socket clientSocket) = await LoopbackSockets.PairAsync();
 
         var server = new TlsSession(serverSocket, serverContext.CreateConnection());
         var client = new TlsSession(clientSocket, clientContext.CreateConnection("localhost"));
         await Task.WhenAll(server.HandshakeAsync(HandshakeTimeout), client.HandshakeAsync(HandshakeTimeout));
         return (server, client, clientSocket, new Contexts(serverContext, clientContext));
-    }
-
-    // The reset reaches the server's socket asynchronously (loopback, but still a packet).
-    private static async Task WaitForResetAsync(Socket socket)
-    {
-        for (int i = 0; i < 200 && !socket.Poll(0, SelectMode.SelectError) && !socket.Poll(0, SelectMode.SelectRead); i++)
-        {
-            await Task.Delay(10);
-        }
     }
 
     private sealed class Contexts(TlsServerContext server, TlsClientContext client) : IDisposable
