@@ -159,6 +159,11 @@ int32_t TlsGwNative_SslProcess(SSL* ssl,
     return status;
 }
 
+int32_t TlsGwNative_SslHasBufferedInput(SSL* ssl)
+{
+    return SSL_has_pending(ssl) || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0 ? 1 : 0;
+}
+
 int32_t TlsGwNative_SslWrite(SSL* ssl,
     const uint8_t* plaintext, int32_t plaintextLength, int32_t* consumed,
     uint8_t* output, int32_t outputCapacity, int32_t* outputLength, int32_t* flags)

@@ -53,6 +53,10 @@ TLSGW_EXPORT int32_t TlsGwNative_SslWrite(SSL* ssl,
 // Drains ciphertext that did not fit in an earlier call's output. Returns TlsGwFlags.
 TLSGW_EXPORT int32_t TlsGwNative_SslDrainOutput(SSL* ssl, uint8_t* output, int32_t outputCapacity, int32_t* outputLength);
 
+// 1 when received bytes wait inside the connection: decrypted but unread, or still in the read BIO
+// (application data that came behind the handshake), else 0.
+TLSGW_EXPORT int32_t TlsGwNative_SslHasBufferedInput(SSL* ssl);
+
 // SSL_shutdown once: queues close_notify and drains it into output. Returns a TlsGwStatus.
 TLSGW_EXPORT int32_t TlsGwNative_SslShutdown(SSL* ssl, uint8_t* output, int32_t outputCapacity, int32_t* outputLength);
 

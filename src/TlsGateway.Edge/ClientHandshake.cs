@@ -83,7 +83,7 @@ internal sealed class ClientHandshake(ListenerBinding binding)
             await session.HandshakeAsync(timeout, stopping, received).ConfigureAwait(false);
             TlsConnection connection = session.Connection;
             return new ClientSession(client, connection.Facts!, connection.Peer, connection.ServerEntry!.Name, Engine, new TlsLink(session),
-                session.PeerGone || QuietSocket.HasReset(client));
+                session.PeerGone || (QuietSocket.HasReset(client) && !connection.HasBufferedInput));
         }
         catch
         {
@@ -100,7 +100,8 @@ internal sealed class ClientHandshake(ListenerBinding binding)
         {
             await session.HandshakeAsync(received, timeout, stopping).ConfigureAwait(false);
             PeerIdentity? peer = session.Connection.PeerCertificate is { } certificate ? PeerIdentity.FromCertificate(certificate) : null;
-            return new ClientSession(client, session.Facts!, peer, route.Chain, Engine, new TlsLink(session), QuietSocket.HasReset(client));
+            return new ClientSession(client, session.Facts!, peer, route.Chain, Engine, new TlsLink(session),
+                QuietSocket.HasReset(client) && !session.HasBufferedInput);
         }
         catch
         {

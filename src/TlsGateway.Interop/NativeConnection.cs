@@ -71,6 +71,8 @@ public static class NativeConnection
     public static NativeFlags DrainOutput(SafeSslHandle ssl, Span<byte> output, out int outputLength) =>
         (NativeFlags)TlsGwNative.SslDrainOutput(ssl, output, output.Length, out outputLength);
 
+    public static bool HasBufferedInput(SafeSslHandle ssl) => TlsGwNative.SslHasBufferedInput(ssl) != 0;
+
     public static NativeStatus Shutdown(SafeSslHandle ssl, Span<byte> output, out int outputLength) =>
         (NativeStatus)TlsGwNative.SslShutdown(ssl, output, output.Length, out outputLength);
 

@@ -76,6 +76,9 @@ public static unsafe partial class TlsGwNative
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslDrainOutput")]
     internal static partial int SslDrainOutput(SafeSslHandle ssl, Span<byte> output, int outputCapacity, out int outputLength);
 
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_SslHasBufferedInput")]
+    internal static partial int SslHasBufferedInput(SafeSslHandle ssl);
+
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslShutdown")]
     internal static partial int SslShutdown(SafeSslHandle ssl, Span<byte> output, int outputCapacity, out int outputLength);
 

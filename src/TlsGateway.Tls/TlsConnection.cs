@@ -120,6 +120,21 @@ public sealed class TlsConnection : INativeConnectionCallbacks, IDisposable
         }
     }
 
+    /// <summary>
+    /// True when received bytes wait inside the connection, decrypted or not yet: e.g. a request that
+    /// came in the same packet as the client's Finished.
+    /// </summary>
+    public bool HasBufferedInput
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return NativeConnection.HasBufferedInput(_ssl);
+            }
+        }
+    }
+
     /// <summary>Queues close_notify (RFC 8446 section 6.1) into <paramref name="output"/>.</summary>
     public int Shutdown(Span<byte> output)
     {

@@ -112,6 +112,9 @@ public sealed class ManagedTlsConnection : IDisposable
 
     public int ReceivedPlaintextLength => _received.WrittenCount - _receivedRead;
 
+    /// <summary>Received bytes not yet read: decrypted plaintext, or part of a record still being assembled.</summary>
+    public bool HasBufferedInput => ReceivedPlaintextLength > 0 || _inbound.BufferedLength > 0;
+
     /// <summary>Feeds bytes received from the peer; any answer is in the pending output afterwards.</summary>
     public void Feed(ReadOnlySpan<byte> fromPeer)
     {
