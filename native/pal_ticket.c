@@ -155,7 +155,14 @@ int32_t TlsGwNative_SslCtxSetTicketKeys(SSL_CTX* ctx, TlsGwTicketKeys* ring)
 {
     ERR_clear_error();
     CRYPTO_THREAD_run_once(&s_ringOnce, RingIndexInit);
-    if (ring == NULL || s_ringIndex < 0 || s_ticketCipher == NULL)
+    if (s_ticketCipher == NULL)
+    {
+        // The fetch ran once, at first use; say why every later call fails too.
+        ERR_raise_data(ERR_LIB_EVP, EVP_R_UNSUPPORTED_CIPHER, "AES-256-CBC (session tickets) is not available from the loaded providers");
+        return 0;
+    }
+
+    if (ring == NULL || s_ringIndex < 0)
     {
         return 0;
     }

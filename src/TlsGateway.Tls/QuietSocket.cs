@@ -42,8 +42,9 @@ public static class QuietSocket
 
     /// <summary>
     /// True when the peer has already reset the connection (or it failed otherwise), asked without
-    /// waiting and without consuming anything: a FIN, pending bytes or an empty socket all answer
-    /// false. A blocking socket always answers false (the question could block).
+    /// waiting and without consuming data: a FIN, pending bytes or an empty socket all answer false.
+    /// The kernel reports a socket error once, so after a true answer later receives see only the
+    /// end of the stream. A blocking socket always answers false (the question could block).
     /// </summary>
     public static bool HasReset(Socket socket)
     {
@@ -64,9 +65,11 @@ public static class QuietSocket
             await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             return false;
         }
-        catch (SocketException)
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
         {
-            // A reset (or another error) that ended the wait.
+            // A reset (or another error from the peer's side) that ended the wait. OperationAborted
+            // is this process closing the socket (the other direction ended the connection): that
+            // stays an exception, as the forwarder expects.
             return true;
         }
     }

@@ -175,7 +175,7 @@ public sealed class TlsSession : ITlsChannel
                 {
                     // A TCP FIN without close_notify (many HTTP clients do this) or a reset: the stream just ends.
                     _receivedEnd = true;
-                    _peerReset = received == QuietSocket.Reset;
+                    Volatile.Write(ref _peerReset, received == QuietSocket.Reset);
                     return 0;
                 }
 
@@ -192,10 +192,12 @@ public sealed class TlsSession : ITlsChannel
         }
     }
 
+    // The reader records a reset; the writer's ShutdownAsync reads it from the other pump. A stale
+    // false there costs one close_notify that fails with an error code, nothing more.
     private void EndByReset()
     {
         _receivedEnd = true;
-        _peerReset = true;
+        Volatile.Write(ref _peerReset, true);
     }
 
     /// <summary>Encrypts and sends all of <paramref name="data"/>; completes when the socket has taken it (backpressure).</summary>
@@ -223,7 +225,7 @@ public sealed class TlsSession : ITlsChannel
     /// <summary>Sends close_notify and half-closes the socket for sending; a peer already gone is not an error.</summary>
     public async ValueTask ShutdownAsync(CancellationToken cancellationToken = default)
     {
-        if (_peerReset)
+        if (Volatile.Read(ref _peerReset))
         {
             return; // a read found the connection reset: a close_notify would only meet EPIPE
         }
@@ -238,9 +240,16 @@ public sealed class TlsSession : ITlsChannel
         // by the time the upstream's end reaches us. That is the normal end of a connection: answered
         // with a code, not an exception, whose dispatch through the async chain cost a tenth of the
         // edge's CPU per resumed handshake.
-        if (await TryFlushAsync(cancellationToken).ConfigureAwait(false) != SocketError.Success)
+        try
         {
-            return;
+            if (await TryFlushAsync(cancellationToken).ConfigureAwait(false) != SocketError.Success)
+            {
+                return;
+            }
+        }
+        catch (SocketException)
+        {
+            return; // reset while waiting for buffer space
         }
 
         try

@@ -271,6 +271,18 @@ public sealed class ManagedTlsSession : ITlsChannel
     }
 
     // Decrypted bytes are copied once, from the engine straight into the reader's buffer.
+    /// <summary>Received bytes not yet read (plaintext, or a record being assembled): e.g. a request behind the client's Finished.</summary>
+    public bool HasBufferedInput
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Connection.HasBufferedInput;
+            }
+        }
+    }
+
     private bool PlaintextPending
     {
         get

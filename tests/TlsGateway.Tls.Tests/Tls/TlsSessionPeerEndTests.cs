@@ -26,7 +26,7 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
     public void Dispose() => _serverCertificate.Dispose();
 
     [Fact]
-    public async Task A_reset_ends_the_stream_and_shutdown_then_sends_nothing()
+    public async Task A_reset_ends_the_stream_and_shutdown_then_does_not_throw()
     {
         (TlsSession server, TlsSession client, Socket clientSocket, IDisposable contexts) = await ConnectAsync();
         await using (server)
