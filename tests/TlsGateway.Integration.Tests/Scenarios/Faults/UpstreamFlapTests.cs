@@ -8,7 +8,10 @@ namespace TlsGateway.Integration.Tests.Scenarios.Faults;
 /// connections, one between serving and not answering at all (SYNs dropped) — while a third stays
 /// up. Passive health ejects each as it fails and takes it back after `eject_for`: no client
 /// request fails, none hangs (each is bounded and the slowest is printed), and the flapping
-/// endpoints serve again after each return.
+/// endpoints serve again after each return. One exception, which no TCP proxy can hide: a request
+/// whose upstream connection the kernel had just accepted when its endpoint went down. Closing the
+/// listener resets what it had queued, after the edge has sent the request on. Such a request ends
+/// with an empty reply, only while a transition is in flight (seen twice in this project's runs so far).
 /// </summary>
 public sealed class UpstreamFlapTests(ITestOutputHelper output)
 {
@@ -32,12 +35,14 @@ public sealed class UpstreamFlapTests(ITestOutputHelper output)
 
         // Five phases; each flapping endpoint is down in alternate ones and serves in the rest.
         var servedWhileUp = new List<(string Endpoint, int Phase, int Served)>();
+        var wentDown = new List<TimeSpan>();
         for (int phase = 0; phase < 5; phase++)
         {
             bool down = phase % 2 == 0;
             (int refusingBefore, int silentBefore) = (refusing.Served, silent.Served);
             if (down)
             {
+                wentDown.Add(load.Now);
                 refusing.Refuse();
                 await silent.BlackholeAsync();
             }
@@ -72,7 +77,9 @@ public sealed class UpstreamFlapTests(ITestOutputHelper output)
         }
 
         Assert.True(samples.Count >= 30, $"only {samples.Count} requests");
-        Assert.DoesNotContain(samples, s => !s.Ok);
+        Assert.All(samples.Where(s => !s.Ok), s => Assert.True(ResetByAnEndpointGoingDown(s, wentDown),
+            $"request at {s.Started.TotalMilliseconds:0} ms failed ({s.Error}) outside a down transition ({string.Join(", ", wentDown.Select(t => $"{t.TotalMilliseconds:0} ms"))})"));
+        Assert.True(samples.Count(s => !s.Ok) <= wentDown.Count, $"{samples.Count(s => !s.Ok)} requests failed");
         // A request may wait out one silent endpoint's connect timeout (1 s), never more than two.
         Assert.True(latencies[^1] < 2500, $"slowest request took {latencies[^1]:0} ms");
         Assert.True(ejections >= 4, metrics.Text);
@@ -80,4 +87,10 @@ public sealed class UpstreamFlapTests(ITestOutputHelper output)
         Assert.All(servedWhileUp, s => Assert.True(s.Served > 0, $"{s.Endpoint} served nothing in up phase {s.Phase}"));
         Assert.Contains("ejected after 1 consecutive connect failures", serve.Process.Output);
     }
+
+    // In flight when the endpoints went down (a BlackholeAsync takes up to 1 s after Refuse, both
+    // close their listeners at its start), and ended by the upstream closing without a reply.
+    private static bool ResetByAnEndpointGoingDown(RequestSample sample, IReadOnlyList<TimeSpan> wentDown) =>
+        sample.Error == "unexpected reply ''"
+        && wentDown.Any(t => sample.Started <= t + TimeSpan.FromMilliseconds(100) && sample.Started + sample.Latency >= t);
 }
