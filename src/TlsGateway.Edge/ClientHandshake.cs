@@ -82,8 +82,11 @@ internal sealed class ClientHandshake(ListenerBinding binding)
         {
             await session.HandshakeAsync(timeout, stopping, received).ConfigureAwait(false);
             TlsConnection connection = session.Connection;
-            return new ClientSession(client, connection.Facts!, connection.Peer, connection.ServerEntry!.Name, Engine, new TlsLink(session),
-                session.PeerGone || (QuietSocket.HasReset(client) && !connection.HasBufferedInput));
+            // Gone: it closed before the tickets could be sent, or had reset by now; unless a request
+            // came behind its Finished (one-shot senders do that), in the connection or still in the
+            // socket, which is then forwarded.
+            bool gone = (session.PeerGone ? !QuietSocket.HasData(client) : QuietSocket.HasReset(client)) && !connection.HasBufferedInput;
+            return new ClientSession(client, connection.Facts!, connection.Peer, connection.ServerEntry!.Name, Engine, new TlsLink(session), gone);
         }
         catch
         {

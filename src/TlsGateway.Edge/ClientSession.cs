@@ -14,7 +14,8 @@ namespace TlsGateway.Edge;
 /// <param name="PeerGone">
 /// The client left before the end of the handshake could be sent (see TlsSession.PeerGone), or had
 /// reset the connection by the time the handshake finished (health checks and scanners that only
-/// handshake do): there is nobody to forward for, so no upstream connection is opened.
+/// handshake do), and left no request behind: there is nobody to forward for, so no upstream
+/// connection is opened.
 /// </param>
 public sealed record ClientSession(Socket Socket, HandshakeFacts Facts, PeerIdentity? Peer, string Chain, string Engine, StreamLink Link, bool PeerGone)
 {

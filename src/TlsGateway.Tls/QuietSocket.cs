@@ -58,6 +58,22 @@ public static class QuietSocket
         return error is not (SocketError.Success or SocketError.WouldBlock);
     }
 
+    /// <summary>
+    /// True when received bytes wait in the socket, asked without waiting and without consuming
+    /// them (even behind a reset, the kernel hands out what it had queued first). A blocking socket
+    /// answers true: when in doubt, a caller forwards rather than drops.
+    /// </summary>
+    public static bool HasData(Socket socket)
+    {
+        if (socket.Blocking)
+        {
+            return true;
+        }
+
+        Span<byte> one = stackalloc byte[1];
+        return socket.Receive(one, SocketFlags.Peek, out SocketError error) > 0 && error == SocketError.Success;
+    }
+
     private static async ValueTask<bool> WaitAsync(Socket socket, CancellationToken cancellationToken)
     {
         try

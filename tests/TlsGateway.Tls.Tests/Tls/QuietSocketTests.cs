@@ -79,6 +79,26 @@ public sealed class QuietSocketTests
     }
 
     [Fact]
+    public async Task HasData_sees_bytes_queued_even_behind_a_reset_and_leaves_them_unread()
+    {
+        (Socket local, Socket peer) = await PairAsync();
+        using (local)
+        {
+            Assert.False(QuietSocket.HasData(local)); // silence
+
+            peer.Send("last words"u8);
+            LoopbackSockets.Reset(peer);
+            await LoopbackSockets.ArrivedAsync(local);
+
+            Assert.True(QuietSocket.HasData(local));
+            Assert.False(QuietSocket.HasReset(local)); // the bytes come first, the reset after them
+            byte[] buffer = new byte[16];
+            Assert.Equal(10, await QuietSocket.ReceiveAsync(local, buffer, CancellationToken.None));
+            Assert.False(QuietSocket.HasData(local));
+        }
+    }
+
+    [Fact]
     public async Task A_blocking_socket_is_never_asked_and_answers_false()
     {
         (Socket local, Socket peer) = await PairAsync();
