@@ -82,11 +82,8 @@ internal sealed class ClientHandshake(ListenerBinding binding)
         {
             await session.HandshakeAsync(timeout, stopping, received).ConfigureAwait(false);
             TlsConnection connection = session.Connection;
-            // Gone: it closed before the tickets could be sent, or had reset by now; unless a request
-            // came behind its Finished (one-shot senders do that), in the connection or still in the
-            // socket, which is then forwarded.
-            bool gone = (session.PeerGone ? !QuietSocket.HasData(client) : QuietSocket.HasReset(client)) && !connection.HasBufferedInput;
-            return new ClientSession(client, connection.Facts!, connection.Peer, connection.ServerEntry!.Name, Engine, new TlsLink(session), gone);
+            return new ClientSession(client, connection.Facts!, connection.Peer, connection.ServerEntry!.Name, Engine, new TlsLink(session),
+                NobodyToForward(client, session, session.PeerGone));
         }
         catch
         {
@@ -104,7 +101,7 @@ internal sealed class ClientHandshake(ListenerBinding binding)
             await session.HandshakeAsync(received, timeout, stopping).ConfigureAwait(false);
             PeerIdentity? peer = session.Connection.PeerCertificate is { } certificate ? PeerIdentity.FromCertificate(certificate) : null;
             return new ClientSession(client, session.Facts!, peer, route.Chain, Engine, new TlsLink(session),
-                QuietSocket.HasReset(client) && !session.HasBufferedInput);
+                NobodyToForward(client, session, ticketsUndelivered: false));
         }
         catch
         {
@@ -112,6 +109,13 @@ internal sealed class ClientHandshake(ListenerBinding binding)
             throw;
         }
     }
+
+    // The client is gone once its handshake is done: it closed before the tickets could be sent, or
+    // has reset by now. Unless a request came behind its Finished (one-shot senders do that), in the
+    // TLS connection or still in the socket: that is forwarded. The socket is asked first (one peek);
+    // the engine only for a client that looks gone.
+    private static bool NobodyToForward(Socket client, ITlsChannel session, bool ticketsUndelivered) =>
+        (ticketsUndelivered ? !QuietSocket.HasData(client) : QuietSocket.HasReset(client)) && !session.HasBufferedInput;
 
     // Reads until the sniffer can decide; the bytes stay in `buffer` for the engine.
     private static async Task<(int Length, ClientHelloSniffResult Result)> ReadClientHelloAsync(Socket client, byte[] buffer, TimeSpan timeout,

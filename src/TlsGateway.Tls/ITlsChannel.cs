@@ -11,6 +11,9 @@ public interface ITlsChannel : IAsyncDisposable
 {
     Socket Socket { get; }
 
+    /// <summary>Received bytes not yet read (decrypted, or still a record): e.g. a request behind the client's Finished.</summary>
+    bool HasBufferedInput { get; }
+
     /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
     ValueTask WaitToReadAsync(CancellationToken cancellationToken = default);
 

@@ -46,32 +46,23 @@ public static class QuietSocket
     /// The kernel reports a socket error once, so after a true answer later receives see only the
     /// end of the stream. A blocking socket always answers false (the question could block).
     /// </summary>
-    public static bool HasReset(Socket socket)
-    {
-        if (socket.Blocking)
-        {
-            return false;
-        }
-
-        Span<byte> one = stackalloc byte[1];
-        socket.Receive(one, SocketFlags.Peek, out SocketError error);
-        return error is not (SocketError.Success or SocketError.WouldBlock);
-    }
+    public static bool HasReset(Socket socket) =>
+        !socket.Blocking && PeekOne(socket, out _) is not (SocketError.Success or SocketError.WouldBlock);
 
     /// <summary>
     /// True when received bytes wait in the socket, asked without waiting and without consuming
     /// them (even behind a reset, the kernel hands out what it had queued first). A blocking socket
     /// answers true: when in doubt, a caller forwards rather than drops.
     /// </summary>
-    public static bool HasData(Socket socket)
-    {
-        if (socket.Blocking)
-        {
-            return true;
-        }
+    public static bool HasData(Socket socket) =>
+        socket.Blocking || (PeekOne(socket, out int count) == SocketError.Success && count > 0);
 
+    // recv(MSG_PEEK) of one byte on a non-blocking socket: reads no data, reports errors as codes.
+    private static SocketError PeekOne(Socket socket, out int count)
+    {
         Span<byte> one = stackalloc byte[1];
-        return socket.Receive(one, SocketFlags.Peek, out SocketError error) > 0 && error == SocketError.Success;
+        count = socket.Receive(one, SocketFlags.Peek, out SocketError error);
+        return error;
     }
 
     private static async ValueTask<bool> WaitAsync(Socket socket, CancellationToken cancellationToken)

@@ -46,6 +46,8 @@ public sealed class TlsSession : ITlsChannel
 
     public Socket Socket => _socket;
 
+    public bool HasBufferedInput => Connection.HasBufferedInput;
+
     /// <summary>Runs the handshake. Throws <see cref="TlsException"/> with a classified failure; the alert, if any, has been sent.</summary>
     /// <param name="alreadyReceived">Bytes the caller already read from the socket (to look at the ClientHello); the engine gets them first.</param>
     public async Task HandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default, ReadOnlyMemory<byte> alreadyReceived = default)
@@ -171,11 +173,16 @@ public sealed class TlsSession : ITlsChannel
             try
             {
                 int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
-                if (received <= 0)
+                if (received == QuietSocket.Reset)
                 {
-                    // A TCP FIN without close_notify (many HTTP clients do this) or a reset: the stream just ends.
+                    EndByReset();
+                    return 0;
+                }
+
+                if (received == 0)
+                {
+                    // A TCP FIN without close_notify: many HTTP clients do this; the stream just ends.
                     _receivedEnd = true;
-                    Volatile.Write(ref _peerReset, received == QuietSocket.Reset);
                     return 0;
                 }
 

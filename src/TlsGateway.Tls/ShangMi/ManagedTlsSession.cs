@@ -47,6 +47,17 @@ public sealed class ManagedTlsSession : ITlsChannel
 
     public Socket Socket => _socket;
 
+    public bool HasBufferedInput
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Connection.HasBufferedInput;
+            }
+        }
+    }
+
     /// <summary>What the handshake negotiated, in the OpenSSL engine's terms; set when it completes.</summary>
     public HandshakeFacts? Facts { get; private set; }
 
@@ -271,18 +282,6 @@ public sealed class ManagedTlsSession : ITlsChannel
     }
 
     // Decrypted bytes are copied once, from the engine straight into the reader's buffer.
-    /// <summary>Received bytes not yet read (plaintext, or a record being assembled): e.g. a request behind the client's Finished.</summary>
-    public bool HasBufferedInput
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return Connection.HasBufferedInput;
-            }
-        }
-    }
-
     private bool PlaintextPending
     {
         get
