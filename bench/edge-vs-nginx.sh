@@ -103,7 +103,8 @@ fi
 # itself and not a subshell whose death would orphan it.
 tmp="$(mktemp -d /tmp/tlsgw-bench.XXXXXX)"
 pids=()
-# stop_pid, cleanup, free_ports, wait_listening, alive_or_die; proc_ticks, core_ticks, wait_ns, hz.
+# stop_pid, cleanup, free_ports, wait_listening, alive_or_die; proc_ticks, core_ticks, wait_ns, hz;
+# cpu_mark, cpu_seconds, cpu_usage_row.
 source "$repo/bench/lib/processes.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -128,7 +129,7 @@ wait_fds() {  # wait_fds PID ge|le N SECONDS: until PID holds >= (or <=) N descr
     done
 }
 
-# --- CPU accounting (proc_ticks, core_ticks, wait_ns: bench/lib/processes.sh), plus:
+# --- CPU accounting (cpu_mark, cpu_seconds, cpu_usage_row: bench/lib/processes.sh), plus:
 # load_cpu_ms FILE: CPU the load generators used, from `times` output saved in FILE (the
 # shell's reaped-children rusage; `times` must run in this shell, not in a $(...) subshell).
 load_cpu_ms() {
@@ -143,24 +144,14 @@ load_cpu_ms() {
 declare -A cpu_s cpu_row
 with_cpu() {
     local key=$1 pid=$2; shift 2
-    local t0 t1 s0 s1 g0 g1 u0 u1 b0 n0 b1 n1 c0 m0 c1 m1 q0 q1 rc=0
+    local before after rc=0
     times >"$tmp/times0"
-    t0=$(date +%s%N); s0=$(proc_ticks "$pid"); u0=$(proc_ticks "$upstream_worker"); q0=$(wait_ns "$pid")
-    read -r b0 n0 <<<"$(core_ticks "$client_cpu")"; read -r c0 m0 <<<"$(core_ticks "$server_cpu")"
+    before=$(cpu_mark "$pid" "$upstream_worker")
     "$@" >"$tmp/out" || rc=$?
     times >"$tmp/times1"
-    t1=$(date +%s%N); s1=$(proc_ticks "$pid"); u1=$(proc_ticks "$upstream_worker"); q1=$(wait_ns "$pid")
-    read -r b1 n1 <<<"$(core_ticks "$client_cpu")"; read -r c1 m1 <<<"$(core_ticks "$server_cpu")"
-    g0=$(load_cpu_ms "$tmp/times0"); g1=$(load_cpu_ms "$tmp/times1")
-    cpu_s[$key]=$(awk -v d=$((s1 - s0)) -v hz="$hz" 'BEGIN {print d / hz}')
-    cpu_row[$key]=$(awk -v w=$(((t1 - t0) / 1000000)) -v s=$((s1 - s0)) -v u=$((u1 - u0)) -v g=$((g1 - g0)) \
-        -v b=$((b1 - b0)) -v n=$((n1 - n0)) -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v q=$((q1 - q0)) -v hz="$hz" 'BEGIN {
-            srv = s / hz * 1e5 / w; waited = q > 0 ? q / 1e4 / w : 0; core0 = m ? c * 100 / m : 0; core = n ? b * 100 / n : 0
-            bound = srv >= 85 ? "server" : core0 >= 85 && waited >= 10 ? "server core, shared with other jobs" \
-                : core >= 85 ? "client core" : "neither (latency)"
-            gen = g * 100 / w; ups = u / hz * 1e5 / w; other = core - gen - ups; other0 = core0 - srv
-            printf "%.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s", srv, waited, (other0 > 0 ? other0 : 0),
-                gen, ups, (other > 0 ? other : 0), core, bound}')
+    after=$(cpu_mark "$pid" "$upstream_worker")
+    cpu_s[$key]=$(cpu_seconds "$before" "$after")
+    cpu_row[$key]=$(cpu_usage_row "$before" "$after" $(($(load_cpu_ms "$tmp/times1") - $(load_cpu_ms "$tmp/times0"))))
     return $rc
 }
 

@@ -77,7 +77,8 @@ python="$(python3 -c 'import sys; print(sys.executable)')"   # skips a pyenv shi
 # started with taskset directly, so $! is the process itself.
 tmp="$(mktemp -d /tmp/tlsgw-sm-bench.XXXXXX)"
 pids=()
-# stop_pid, cleanup, free_ports, wait_listening, alive_or_die; proc_ticks, core_ticks, wait_ns, hz.
+# stop_pid, cleanup, free_ports, wait_listening, alive_or_die; proc_ticks, core_ticks, wait_ns, hz;
+# cpu_mark, cpu_seconds, cpu_usage_row.
 source "$repo/bench/lib/processes.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -88,22 +89,13 @@ trap 'exit 130' INT TERM
 declare -A cpu_s cpu_row
 with_cpu() {
     local key=$1; shift
-    local t0 t1 s0 s1 u0 u1 q0 q1 b0 n0 b1 n1 c0 m0 c1 m1 g rc=0
-    t0=$(date +%s%N); s0=$(proc_ticks "$tlsgw_pid"); u0=$(proc_ticks "$sink_pid"); q0=$(wait_ns "$tlsgw_pid")
-    read -r b0 n0 <<<"$(core_ticks "$client_cpu")"; read -r c0 m0 <<<"$(core_ticks "$server_cpu")"
+    local before after g rc=0
+    before=$(cpu_mark "$tlsgw_pid" "$sink_pid")
     "$@" >"$tmp/out" 2>>"$tmp/load.err" || rc=$?
-    t1=$(date +%s%N); s1=$(proc_ticks "$tlsgw_pid"); u1=$(proc_ticks "$sink_pid"); q1=$(wait_ns "$tlsgw_pid")
-    read -r b1 n1 <<<"$(core_ticks "$client_cpu")"; read -r c1 m1 <<<"$(core_ticks "$server_cpu")"
+    after=$(cpu_mark "$tlsgw_pid" "$sink_pid")
     g=$(awk -F= '$1 == "client_cpu_seconds" {print $2 * 1000}' "$tmp/out"); g=${g:-0}
-    cpu_s[$key]=$(awk -v d=$((s1 - s0)) -v hz="$hz" 'BEGIN {print d / hz}')
-    cpu_row[$key]=$(awk -v w=$(((t1 - t0) / 1000000)) -v s=$((s1 - s0)) -v u=$((u1 - u0)) -v g="$g" \
-        -v b=$((b1 - b0)) -v n=$((n1 - n0)) -v c=$((c1 - c0)) -v m=$((m1 - m0)) -v q=$((q1 - q0)) -v hz="$hz" 'BEGIN {
-            srv = s / hz * 1e5 / w; waited = q > 0 ? q / 1e4 / w : 0; core0 = m ? c * 100 / m : 0; core = n ? b * 100 / n : 0
-            bound = srv >= 85 ? "server" : core0 >= 85 && waited >= 10 ? "server core, shared with other jobs" \
-                : core >= 85 ? "client core" : "neither (latency)"
-            gen = g * 100 / w; ups = u / hz * 1e5 / w; other = core - gen - ups; other0 = core0 - srv
-            printf "%.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s", srv, waited, (other0 > 0 ? other0 : 0),
-                gen, ups, (other > 0 ? other : 0), core, bound}')
+    cpu_s[$key]=$(cpu_seconds "$before" "$after")
+    cpu_row[$key]=$(cpu_usage_row "$before" "$after" "$g")
     return $rc
 }
 

@@ -57,3 +57,27 @@ hz=$(getconf CLK_TCK)
 proc_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 core_ticks() { awk -v c="cpu$1" '$1 == c {t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
 wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%.0f", s}'; }
+
+# cpu_mark PID UPSTREAM_PID: one snapshot for cpu_seconds and cpu_usage_row: wall ns, the
+# terminator's and the upstream's ticks, the terminator's waiting ns, busy and total ticks of the
+# client core ($client_cpu) and of the server core ($server_cpu).
+cpu_mark() {
+    echo "$(date +%s%N) $(proc_ticks "$1") $(proc_ticks "$2") $(wait_ns "$1") $(core_ticks "$client_cpu") $(core_ticks "$server_cpu")"
+}
+# cpu_seconds BEFORE AFTER: the terminator's CPU seconds between two cpu_mark snapshots.
+cpu_seconds() { awk -v a="$1" -v b="$2" -v hz="$hz" 'BEGIN {split(a, x); split(b, y); print (y[2] - x[2]) / hz}'; }
+# cpu_usage_row BEFORE AFTER LOADGEN_MS: % of one core over the run — the terminator, its threads
+# waiting, the rest of the server core, the load generator (LOADGEN_MS of CPU), the upstream,
+# the rest of the client core, the client core's total — and what bound the run.
+cpu_usage_row() {
+    awk -v a="$1" -v b="$2" -v g="$3" -v hz="$hz" 'BEGIN {
+        split(a, x); split(b, y)
+        w = (y[1] - x[1]) / 1e6; s = y[2] - x[2]; u = y[3] - x[3]; q = y[4] - x[4]
+        cb = y[5] - x[5]; ct = y[6] - x[6]; sb = y[7] - x[7]; st = y[8] - x[8]
+        srv = s / hz * 1e5 / w; waited = q > 0 ? q / 1e4 / w : 0; core0 = st ? sb * 100 / st : 0; core = ct ? cb * 100 / ct : 0
+        bound = srv >= 85 ? "server" : core0 >= 85 && waited >= 10 ? "server core, shared with other jobs" \
+            : core >= 85 ? "client core" : "neither (latency)"
+        gen = g * 100 / w; ups = u / hz * 1e5 / w; other = core - gen - ups; other0 = core0 - srv
+        printf "%.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s", srv, waited, (other0 > 0 ? other0 : 0),
+            gen, ups, (other > 0 ? other : 0), core, bound}'
+}
