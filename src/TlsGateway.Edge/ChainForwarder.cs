@@ -94,6 +94,15 @@ public sealed class ChainForwarder
             }
 
             StreamLink client = session.Link;
+
+            // Idle expiry and the drain deadline end the connection by closing both sides, which
+            // ends any wait: one registration per connection, none per wait (see ReadinessWaiter).
+            using CancellationTokenRegistration abortWhenIdle = idle.Token.UnsafeRegister(static state =>
+            {
+                var (one, other) = ((StreamLink, StreamLink))state!;
+                one.Abort();
+                other.Abort();
+            }, (client, upstream));
             Task<long> toUpstream = PumpAsync(client, upstream, idle, EdgeMetrics.ReceivedBytes, _listenerTag);
             Task<long> toClient = PumpAsync(upstream, client, idle, EdgeMetrics.SentBytes, _listenerTag);
             await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
@@ -169,7 +178,7 @@ public sealed class ChainForwarder
                 // While data streams (the last read filled the buffer) skip the wait: it would cost a syscall per read.
                 if (!busy)
                 {
-                    await from.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                    await from.WaitToReadAsync().ConfigureAwait(false);
                 }
 
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

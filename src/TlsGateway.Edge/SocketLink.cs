@@ -1,36 +1,69 @@
 using System.Net.Sockets;
+using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
 
-/// <summary>Plaintext TCP (an upstream without TLS).</summary>
-public sealed class SocketLink(Socket socket) : StreamLink
+/// <summary>
+/// Plaintext TCP (an upstream without TLS). Receives and sends are tried without blocking first;
+/// only a socket that has nothing to give, or no room to take, is awaited.
+/// </summary>
+public sealed class SocketLink : StreamLink
 {
-    public override async ValueTask WaitToReadAsync(CancellationToken cancellationToken) =>
-        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+    private readonly Socket _socket;
+    private readonly ReadinessWaiter _readiness;
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+    public SocketLink(Socket socket)
+    {
+        _socket = socket;
+        _socket.Blocking = false;
+        _readiness = new ReadinessWaiter(socket);
+    }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public override ValueTask WaitToReadAsync() => _readiness.WaitAsync();
+
+    /// <summary>Reads into <paramref name="buffer"/>; 0 at the end of the stream. A reset throws, as the forwarder expects of a failed upstream.</summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        ValueTask<int> receiving = QuietSocket.ReceiveAsync(_socket, buffer, cancellationToken);
+        return receiving.IsCompletedSuccessfully && receiving.Result == QuietSocket.Reset
+            ? ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset))
+            : receiving;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        int sent = _socket.Send(data.Span, SocketFlags.None, out SocketError error);
+        return error switch
+        {
+            SocketError.Success when sent == data.Length => ValueTask.CompletedTask,
+            SocketError.Success => SendRestAsync(data[sent..], cancellationToken),
+            SocketError.WouldBlock => SendRestAsync(data, cancellationToken),
+            _ => ValueTask.FromException(new SocketException((int)error)),
+        };
+    }
+
+    // The socket buffer is full: the upstream is slower than the client (backpressure).
+    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)
         {
-            int sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             data = data[sent..];
         }
     }
 
     public override ValueTask ShutdownSendAsync(CancellationToken cancellationToken)
     {
-        socket.Shutdown(SocketShutdown.Send);
+        _socket.Shutdown(SocketShutdown.Send);
         return ValueTask.CompletedTask;
     }
 
-    public override void Abort() => socket.Close();
+    public override void Abort() => _socket.Close();
 
     public override ValueTask DisposeAsync()
     {
-        socket.Dispose();
+        _socket.Dispose();
+        _readiness.Dispose();
         return ValueTask.CompletedTask;
     }
 }

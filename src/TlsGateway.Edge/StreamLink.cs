@@ -3,8 +3,11 @@ namespace TlsGateway.Edge;
 /// <summary>One side of a forwarded connection: a plain socket, or a TLS session over one (client or upstream).</summary>
 public abstract class StreamLink : IAsyncDisposable
 {
-    /// <summary>Completes when a read may make progress, without holding a buffer (see TlsSession.WaitToReadAsync).</summary>
-    public abstract ValueTask WaitToReadAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Completes when a read may make progress, without holding a buffer (see TlsSession.WaitToReadAsync).
+    /// No token: <see cref="Abort"/> ends the wait.
+    /// </summary>
+    public abstract ValueTask WaitToReadAsync();
 
     public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 

@@ -5,7 +5,7 @@ namespace TlsGateway.Edge;
 /// <summary>A TLS connection from either engine: the client's, or one the edge originated toward an upstream.</summary>
 public sealed class TlsLink(ITlsChannel channel) : StreamLink
 {
-    public override ValueTask WaitToReadAsync(CancellationToken cancellationToken) => channel.WaitToReadAsync(cancellationToken);
+    public override ValueTask WaitToReadAsync() => channel.WaitToReadAsync();
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => channel.ReadAsync(buffer, cancellationToken);
 

@@ -14,8 +14,11 @@ public interface ITlsChannel : IAsyncDisposable
     /// <summary>Received bytes not yet read (decrypted, or still a record): e.g. a request behind the client's Finished.</summary>
     bool HasBufferedInput { get; }
 
-    /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
-    ValueTask WaitToReadAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Completes when a read may make progress, without holding a buffer. It takes no token: closing
+    /// the socket ends the wait (with a <see cref="System.Net.Sockets.SocketException"/>), see <see cref="ReadinessWaiter"/>.
+    /// </summary>
+    ValueTask WaitToReadAsync();
 
     /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify or TCP FIN).</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);

@@ -9,19 +9,10 @@ namespace TlsGateway.Tls;
 /// PDBs: in the profile of resumed handshakes that was a third of the edge's CPU. Here receives are
 /// non-blocking recv(2) calls that report errors as codes; only a socket with nothing to say is
 /// awaited, and a wait that a reset ends (or that meets one at once) completes rather than throws.
+/// Waiting without a buffer is <see cref="ReadinessWaiter"/>'s job.
 /// </summary>
 public static class QuietSocket
 {
-    /// <summary>
-    /// Completes when a receive would not block (bytes, end of stream or an error are there), holding
-    /// no buffer. A reset never makes it throw: a reset already there is left to the receive that
-    /// follows (poll(2) first), which reports <see cref="Reset"/>; one that ends a wait is either left
-    /// the same way or met by the wait, which then returns true (the kernel reports an error once,
-    /// so the next receive would see only the end of the stream).
-    /// </summary>
-    public static ValueTask<bool> WaitReadableAsync(Socket socket, CancellationToken cancellationToken) =>
-        socket.Poll(0, SelectMode.SelectRead) ? ValueTask.FromResult(false) : WaitAsync(socket, cancellationToken);
-
     /// <summary>What <see cref="ReceiveAsync"/> returns for a reset (or another error): the peer is gone and nothing sent would arrive.</summary>
     public const int Reset = -1;
 
@@ -35,9 +26,24 @@ public static class QuietSocket
         return error switch
         {
             SocketError.Success => ValueTask.FromResult(received),
-            SocketError.WouldBlock => socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken),
+            SocketError.WouldBlock => WaitAndReceiveAsync(socket, buffer, cancellationToken),
             _ => ValueTask.FromResult(Reset),
         };
+    }
+
+    private static async ValueTask<int> WaitAndReceiveAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
+        {
+            // A reset (or another error from the peer's side) that ended the wait. OperationAborted
+            // is this process closing the socket (the other direction ended the connection): that
+            // stays an exception, as the forwarder expects.
+            return Reset;
+        }
     }
 
     /// <summary>
@@ -63,21 +69,5 @@ public static class QuietSocket
         Span<byte> one = stackalloc byte[1];
         count = socket.Receive(one, SocketFlags.Peek, out SocketError error);
         return error;
-    }
-
-    private static async ValueTask<bool> WaitAsync(Socket socket, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
-        {
-            // A reset (or another error from the peer's side) that ended the wait. OperationAborted
-            // is this process closing the socket (the other direction ended the connection): that
-            // stays an exception, as the forwarder expects.
-            return true;
-        }
     }
 }

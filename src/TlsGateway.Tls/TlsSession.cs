@@ -31,6 +31,7 @@ public sealed class TlsSession : ITlsChannel
     private bool _receivedEnd;
     private bool _readable;
     private bool _peerReset;
+    private ReadinessWaiter? _readiness;
     private int _disposed;
 
     public TlsSession(Socket socket, TlsConnection connection)
@@ -126,21 +127,19 @@ public sealed class TlsSession : ITlsChannel
     /// <summary>
     /// Completes when a read may make progress (bytes arrived, plaintext is pending, or the stream
     /// ended), without holding a buffer: callers that keep many idle connections rent their read
-    /// buffer only after this, so an idle connection holds no buffer at all.
+    /// buffer only after this, so an idle connection holds no buffer at all. The wait takes no
+    /// token (see <see cref="ReadinessWaiter"/>): closing the socket ends it.
     /// </summary>
-    public async ValueTask WaitToReadAsync(CancellationToken cancellationToken = default)
+    public ValueTask WaitToReadAsync()
     {
         if (_plaintextMayBePending || _receivedEnd || _readable)
         {
-            return;
+            return default;
         }
 
-        if (await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
-        {
-            EndByReset();
-        }
-
+        // Whatever ends the wait (bytes, the end of the stream, a reset), the next read finds it.
         _readable = true;
+        return (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync();
     }
 
     /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
@@ -162,12 +161,13 @@ public sealed class TlsSession : ITlsChannel
                 return 0;
             }
 
-            if (!_readable && await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
+            if (_readable && _readiness is { PeerReset: true })
             {
                 EndByReset();
                 return 0;
             }
 
+            // Without a wait first (a caller streaming data skips it), the receive itself waits.
             _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
@@ -439,6 +439,7 @@ public sealed class TlsSession : ITlsChannel
         }
 
         _socket.Dispose();
+        _readiness?.Dispose();
         Connection.Dispose();
         lock (_outboxGate)
         {

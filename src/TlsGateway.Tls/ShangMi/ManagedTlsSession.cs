@@ -33,6 +33,7 @@ public sealed class ManagedTlsSession : ITlsChannel
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private bool _readable;
     private bool _receivedEnd;
+    private ReadinessWaiter? _readiness;
     private int _disposed;
 
     public ManagedTlsSession(Socket socket, ManagedTlsConnection connection)
@@ -138,20 +139,16 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
     }
 
-    /// <summary>Completes when a read may make progress, without holding a buffer.</summary>
-    public async ValueTask WaitToReadAsync(CancellationToken cancellationToken = default)
+    /// <summary>Completes when a read may make progress, without holding a buffer; closing the socket ends the wait (see <see cref="ReadinessWaiter"/>).</summary>
+    public ValueTask WaitToReadAsync()
     {
         if (PlaintextPending || _receivedEnd || _readable)
         {
-            return;
-        }
-
-        if (await QuietSocket.WaitReadableAsync(_socket, cancellationToken).ConfigureAwait(false))
-        {
-            _receivedEnd = true; // reset while waiting: the stream just ends, as with a FIN
+            return default;
         }
 
         _readable = true;
+        return (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync();
     }
 
     /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
@@ -165,8 +162,9 @@ public sealed class ManagedTlsSession : ITlsChannel
                 return ready;
             }
 
-            if (_receivedEnd)
+            if (_receivedEnd || (_readable && _readiness is { PeerReset: true }))
             {
+                _receivedEnd = true; // a reset ends the stream, as a FIN does
                 return 0;
             }
 
@@ -272,6 +270,7 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
 
         _socket.Dispose();
+        _readiness?.Dispose();
         await _sendLock.WaitAsync().ConfigureAwait(false); // a flush in flight has failed fast on the closed socket
         lock (_gate)
         {
