@@ -164,7 +164,8 @@ public sealed class ChainForwarder
     }
 
     // Copies one direction until its source ends (passing the FIN on) or anything fails (closing
-    // both); returns the bytes copied, which are also added to the counter as they pass.
+    // both); returns the bytes copied, which are also added to the counter as they pass. No call
+    // takes a token: idle expiry and the drain deadline close both sides, which ends any wait.
     private static async Task<long> PumpAsync(StreamLink from, StreamLink to, IdleTracker idle, System.Diagnostics.Metrics.Counter<long> bytes,
         KeyValuePair<string, object?> listener)
     {
@@ -182,16 +183,16 @@ public sealed class ChainForwarder
                 }
 
                 buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                int n = await from.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                int n = await from.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false);
                 busy = n == buffer.Length;
                 idle.Touch();
                 if (n == 0)
                 {
-                    await to.ShutdownSendAsync(idle.Token).ConfigureAwait(false);
+                    await to.ShutdownSendAsync(CancellationToken.None).ConfigureAwait(false);
                     return total;
                 }
 
-                await to.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                await to.WriteAsync(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
                 total += n;
                 bytes.Add(n, listener);
                 ArrayPool<byte>.Shared.Return(buffer);

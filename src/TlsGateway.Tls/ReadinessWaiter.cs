@@ -11,8 +11,8 @@ namespace TlsGateway.Tls;
 /// <item>nothing is allocated per wait (this object is the awaited source, reused);</item>
 /// <item>the waiter's completion resumes the awaiting method directly, not through a chain of
 /// async frames, and captures no execution context;</item>
-/// <item>there is no cancellation token, so no registration per wait: a wait ends when the socket
-/// is closed (the owner's Abort), which is how idle timeouts and draining end connections;</item>
+/// <item>no cancellation token, so no registration per wait: a wait ends when the socket is closed
+/// (the owner's Abort), which is how idle timeouts and draining end connections;</item>
 /// <item>a reset is a code, never an exception: it sets <see cref="PeerReset"/> and ends the wait.</item>
 /// </list>
 /// One wait at a time; the socket must stay open while one is pending, except to end it.
@@ -37,9 +37,19 @@ public sealed class ReadinessWaiter : IValueTaskSource, IDisposable
     /// </summary>
     public bool PeerReset { get; private set; }
 
-    /// <summary>Completes when a receive would not block. Throws a <see cref="SocketException"/> (OperationAborted) if the socket is closed meanwhile.</summary>
-    public ValueTask WaitAsync()
+    /// <summary>
+    /// Completes when a receive would not block. Throws a <see cref="SocketException"/>
+    /// (OperationAborted) if the socket is closed meanwhile. A token that can be cancelled takes
+    /// the runtime's own cancellable receive instead (it allocates and registers; callers that wait
+    /// often, like the forwarder, pass none and close the socket to end a wait).
+    /// </summary>
+    public ValueTask WaitAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.CanBeCanceled)
+        {
+            return WaitCancellableAsync(cancellationToken);
+        }
+
         _core.Reset();
         if (_socket.ReceiveAsync(_receive))
         {
@@ -51,6 +61,18 @@ public sealed class ReadinessWaiter : IValueTaskSource, IDisposable
     }
 
     public void Dispose() => _receive.Dispose();
+
+    private async ValueTask WaitCancellableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
+        {
+            PeerReset = true; // a reset (or another error from the peer's side) ended the wait
+        }
+    }
 
     void IValueTaskSource.GetResult(short token)
     {

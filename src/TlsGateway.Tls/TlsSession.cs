@@ -64,7 +64,10 @@ public sealed class TlsSession : ITlsChannel
                 TlsStepResult step = Process(received.Span, Span<byte>.Empty);
                 if (step.HandshakeDone && step.Status != Interop.NativeStatus.Error)
                 {
-                    _plaintextMayBePending = true;
+                    // Plaintext may wait only if records came with the peer's last flight (a request
+                    // behind a client's Finished); otherwise the first read waits on the socket,
+                    // without a buffer, like any other (an idle connection holds none).
+                    _plaintextMayBePending = Connection.HasBufferedInput;
                     await FlushAfterHandshakeAsync(deadline.Token).ConfigureAwait(false);
                     return;
                 }
@@ -161,13 +164,19 @@ public sealed class TlsSession : ITlsChannel
                 return 0;
             }
 
-            if (_readable && _readiness is { PeerReset: true })
+            if (!_readable)
+            {
+                // No wait first (a caller streaming data skips it, and a record may hold no
+                // plaintext): wait here, still without holding a buffer.
+                await (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_readiness is { PeerReset: true })
             {
                 EndByReset();
                 return 0;
             }
 
-            // Without a wait first (a caller streaming data skips it), the receive itself waits.
             _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try

@@ -107,6 +107,24 @@ public sealed class ReadinessWaiterTests
     }
 
     [Fact]
+    public async Task A_token_that_is_cancelled_ends_the_wait_and_leaves_the_socket_usable()
+    {
+        (Socket local, Socket peer) = await PairAsync();
+        using (local)
+        using (peer)
+        using (var waiter = new ReadinessWaiter(local))
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(limit.Token).AsTask().WaitAsync(Bound));
+
+            ValueTask waiting = waiter.WaitAsync();
+            peer.Send("after"u8);
+            await waiting.AsTask().WaitAsync(Bound);
+            Assert.Equal(5, await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None));
+        }
+    }
+
+    [Fact]
     public async Task One_waiter_serves_one_wait_after_another()
     {
         (Socket local, Socket peer) = await PairAsync();

@@ -74,6 +74,47 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
         }
     }
 
+    [Fact]
+    public async Task After_the_handshake_a_silent_client_is_waited_for_on_the_socket_and_its_request_ends_the_wait()
+    {
+        (TlsSession server, TlsSession client, Socket _, IDisposable contexts) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        using (contexts)
+        {
+            // Nothing came with the Finished: the wait is on the socket, with no buffer held (an
+            // idle connection's cost). It used to report "readable" at once, and the read that
+            // followed then waited holding two buffers.
+            ValueTask waiting = server.WaitToReadAsync();
+            await Task.Delay(50);
+            Assert.False(waiting.IsCompleted);
+
+            await client.WriteAsync("request"u8.ToArray());
+            await waiting.AsTask().WaitAsync(HandshakeTimeout);
+
+            byte[] buffer = new byte[64];
+            Assert.Equal("request", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer)));
+        }
+    }
+
+    [Fact]
+    public async Task A_read_without_a_wait_first_is_still_bounded_by_its_token()
+    {
+        (TlsSession server, TlsSession client, Socket _, IDisposable contexts) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        using (contexts)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.ReadAsync(new byte[64], limit.Token).AsTask().WaitAsync(HandshakeTimeout));
+
+            // The session is still usable after the cancelled wait.
+            await client.WriteAsync("late"u8.ToArray());
+            byte[] buffer = new byte[64];
+            Assert.Equal("late", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer).AsTask().WaitAsync(HandshakeTimeout)));
+        }
+    }
+
     private async Task<(TlsSession Server, TlsSession Client, Socket ClientSocket, IDisposable Contexts)> ConnectAsync()
     {
         TlsServerContext serverContext = Server(Entry(_serverCertificate));
