@@ -28,10 +28,7 @@ public sealed class TlsSession : ITlsChannel
     private readonly Queue<(byte[] Buffer, int Length)> _outbox = new();
     private long _queuedBytes;
     private bool _plaintextMayBePending;
-    private bool _receivedEnd;
-    private bool _readable;
-    private bool _peerReset;
-    private ReadinessWaiter? _readiness;
+    private readonly ReceiveSide _receive;
     private int _disposed;
 
     public TlsSession(Socket socket, TlsConnection connection)
@@ -40,6 +37,7 @@ public sealed class TlsSession : ITlsChannel
         // Sends are tried synchronously first (TryFlushAsync); a non-blocking socket makes a full
         // buffer answer WouldBlock at once instead of parking the thread. Async calls are unaffected.
         _socket.Blocking = false;
+        _receive = new ReceiveSide(socket);
         Connection = connection;
     }
 
@@ -133,19 +131,9 @@ public sealed class TlsSession : ITlsChannel
     /// buffer only after this, so an idle connection holds no buffer at all. The wait takes no
     /// token (see <see cref="ReadinessWaiter"/>): closing the socket ends it.
     /// </summary>
-    public ValueTask WaitToReadAsync()
-    {
-        if (_plaintextMayBePending || _receivedEnd || _readable)
-        {
-            return default;
-        }
+    public ValueTask WaitToReadAsync() => _plaintextMayBePending ? default : _receive.WaitAsync();
 
-        // Whatever ends the wait (bytes, the end of the stream, a reset), the next read finds it.
-        _readable = true;
-        return (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync();
-    }
-
-    /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
+    /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify, TCP FIN or a reset).</summary>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
@@ -159,39 +147,17 @@ public sealed class TlsSession : ITlsChannel
                 }
             }
 
-            if (_receivedEnd)
+            if (!await _receive.ReadyAsync(cancellationToken).ConfigureAwait(false))
             {
                 return 0;
             }
 
-            if (!_readable)
-            {
-                // No wait first (a caller streaming data skips it, and a record may hold no
-                // plaintext): wait here, still without holding a buffer.
-                await (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (_readiness is { PeerReset: true })
-            {
-                EndByReset();
-                return 0;
-            }
-
-            _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
             {
-                int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
-                if (received == QuietSocket.Reset)
-                {
-                    EndByReset();
-                    return 0;
-                }
-
+                int received = await _receive.ReceiveAsync(input, cancellationToken).ConfigureAwait(false);
                 if (received == 0)
                 {
-                    // A TCP FIN without close_notify: many HTTP clients do this; the stream just ends.
-                    _receivedEnd = true;
                     return 0;
                 }
 
@@ -206,14 +172,6 @@ public sealed class TlsSession : ITlsChannel
                 ArrayPool<byte>.Shared.Return(input);
             }
         }
-    }
-
-    // The reader records a reset; the writer's ShutdownAsync reads it from the other pump. A stale
-    // false there costs one close_notify that fails with an error code, nothing more.
-    private void EndByReset()
-    {
-        _receivedEnd = true;
-        Volatile.Write(ref _peerReset, true);
     }
 
     /// <summary>Encrypts and sends all of <paramref name="data"/>; completes when the socket has taken it (backpressure).</summary>
@@ -241,7 +199,7 @@ public sealed class TlsSession : ITlsChannel
     /// <summary>Sends close_notify and half-closes the socket for sending; a peer already gone is not an error.</summary>
     public async ValueTask ShutdownAsync(CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _peerReset))
+        if (_receive.PeerReset)
         {
             return; // a read found the connection reset: a close_notify would only meet EPIPE
         }
@@ -299,7 +257,7 @@ public sealed class TlsSession : ITlsChannel
             case Interop.NativeStatus.Error:
                 throw new TlsException(Connection.Failure!);
             case Interop.NativeStatus.Closed:
-                _receivedEnd = true;
+                _receive.End();
                 done = true;
                 return step.PlaintextLength;
             default:
@@ -448,7 +406,7 @@ public sealed class TlsSession : ITlsChannel
         }
 
         _socket.Dispose();
-        _readiness?.Dispose();
+        _receive.Dispose();
         Connection.Dispose();
         lock (_outboxGate)
         {

@@ -31,9 +31,7 @@ public sealed class ManagedTlsSession : ITlsChannel
     private readonly Socket _socket;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private bool _readable;
-    private bool _receivedEnd;
-    private ReadinessWaiter? _readiness;
+    private readonly ReceiveSide _receive;
     private int _disposed;
 
     public ManagedTlsSession(Socket socket, ManagedTlsConnection connection)
@@ -41,6 +39,7 @@ public sealed class ManagedTlsSession : ITlsChannel
         _socket = socket;
         // QuietSocket tries each receive without blocking first; async calls are unaffected.
         _socket.Blocking = false;
+        _receive = new ReceiveSide(socket);
         Connection = connection;
     }
 
@@ -139,19 +138,10 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
     }
 
-    /// <summary>Completes when a read may make progress, without holding a buffer; closing the socket ends the wait (see <see cref="ReadinessWaiter"/>).</summary>
-    public ValueTask WaitToReadAsync()
-    {
-        if (PlaintextPending || _receivedEnd || _readable)
-        {
-            return default;
-        }
+    /// <summary>Completes when a read may make progress, without holding a buffer; closing the socket ends the wait (see <see cref="ReceiveSide"/>).</summary>
+    public ValueTask WaitToReadAsync() => PlaintextPending ? default : _receive.WaitAsync();
 
-        _readable = true;
-        return (_readiness ??= new ReadinessWaiter(_socket)).WaitAsync();
-    }
-
-    /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify or TCP FIN).</summary>
+    /// <summary>Reads decrypted bytes. Returns 0 at the end of the stream (close_notify, TCP FIN or a reset).</summary>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
@@ -162,22 +152,18 @@ public sealed class ManagedTlsSession : ITlsChannel
                 return ready;
             }
 
-            if (_receivedEnd || (_readable && _readiness is { PeerReset: true }))
+            if (!await _receive.ReadyAsync(cancellationToken).ConfigureAwait(false))
             {
-                _receivedEnd = true; // a reset ends the stream, as a FIN does
                 return 0;
             }
 
-            _readable = false;
             byte[] input = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
             try
             {
-                int received = await QuietSocket.ReceiveAsync(_socket, input, cancellationToken).ConfigureAwait(false);
-                if (received <= 0)
+                int received = await _receive.ReceiveAsync(input, cancellationToken).ConfigureAwait(false);
+                if (received == 0)
                 {
-                    // A TCP FIN without close_notify (or a reset): the stream just ends, as with the OpenSSL engine.
-                    _receivedEnd = true;
-                    return 0;
+                    return 0; // a TCP FIN without close_notify, or a reset: the stream just ends, as with the OpenSSL engine
                 }
 
                 int pending;
@@ -206,7 +192,7 @@ public sealed class ManagedTlsSession : ITlsChannel
 
                 if (Connection.IsEnded && !PlaintextPending)
                 {
-                    _receivedEnd = true; // close_notify
+                    _receive.End(); // close_notify
                     return 0;
                 }
             }
@@ -251,6 +237,11 @@ public sealed class ManagedTlsSession : ITlsChannel
             Connection.Close();
         }
 
+        if (_receive.PeerReset)
+        {
+            return; // a read found the connection reset: a close_notify would only meet EPIPE
+        }
+
         try
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -270,7 +261,7 @@ public sealed class ManagedTlsSession : ITlsChannel
         }
 
         _socket.Dispose();
-        _readiness?.Dispose();
+        _receive.Dispose();
         await _sendLock.WaitAsync().ConfigureAwait(false); // a flush in flight has failed fast on the closed socket
         lock (_gate)
         {
