@@ -11,18 +11,36 @@ internal sealed class Readiness
     // A check that hangs (a store that does not answer) must not hang the probe.
     private static readonly TimeSpan s_checkTimeout = TimeSpan.FromSeconds(2);
 
+    private static readonly Func<CancellationToken, Task<string?>> s_starting = _ => Task.FromResult<string?>("starting");
+
     private readonly List<(string Name, Func<CancellationToken, Task<string?>> Check)> _checks = [];
     private volatile bool _draining;
 
     public bool Draining => _draining;
 
+    /// <summary>Adds a role's check; it replaces the placeholder <see cref="Expect"/> left under the same name.</summary>
     public void Add(string name, Func<CancellationToken, Task<string?>> check)
     {
         lock (_checks)
         {
-            _checks.Add((name, check));
+            int expected = _checks.FindIndex(c => c.Name == name && c.Check == s_starting);
+            if (expected >= 0)
+            {
+                _checks[expected] = (name, check);
+            }
+            else
+            {
+                _checks.Add((name, check));
+            }
         }
     }
+
+    /// <summary>
+    /// Announces a role that registers its check only once it runs (the edge, after its listeners
+    /// are bound): until then /readyz fails with "starting" instead of answering ready for a
+    /// process that serves nothing yet. Call it before the admin port opens.
+    /// </summary>
+    public void Expect(string name) => Add(name, s_starting);
 
     public void Add(string name, Func<string?> check) => Add(name, _ => Task.FromResult(check()));
 

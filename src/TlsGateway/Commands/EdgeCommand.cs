@@ -85,6 +85,7 @@ internal static class EdgeCommand
                 EdgeConfigValidator.Validate(config, new SourceMap("(command line)"), "edge");
                 // Without an admin port nothing listens to the meters, and measuring costs nothing.
                 using AdminApi? api = result.GetValue(admin) is null ? null : new AdminApi();
+                api?.Readiness.Expect("edge");
                 await using AdminServer? adminServer = api is null
                     ? null
                     : await AdminServer.StartAsync(Endpoints.Parse(result.GetValue(admin)!, "--admin"), api, loggers);

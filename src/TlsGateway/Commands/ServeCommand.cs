@@ -72,6 +72,13 @@ internal static class ServeCommand
                     AdminRoles.AddAgent(api, agent, agentConfig!);
                 }
 
+                // Until the edge has bound its listeners, /readyz says "starting". Not when taking
+                // over: the process being replaced serves until this one does, so the node is ready.
+                if (edge is not null && !restart.TakingOver)
+                {
+                    api?.Readiness.Expect("edge");
+                }
+
                 await using AdminServer? admin = api is null ? null
                     : await AdminServer.StartAsync(adminConfig!.Listen, api, loggers, inherited: restart.TakeAdminSocket(adminConfig.Listen));
                 restart.Admin = admin;

@@ -62,6 +62,7 @@ internal static class UpCommand
                 // or rotated while `up` was stopped) and again whenever either side's roots change.
                 publisher.WriteBundle();
                 await using var sm2Publisher = new CaPublisher(sm2Ca, loggers, publisher.WriteBundle, "tlsgw.ca.sm2");
+                api.Readiness.Expect("edge");
                 await using AdminServer adminServer = await AdminServer.StartAsync(Endpoints.Parse(result.GetValue(admin)!, "--admin"), api, loggers, publisher.Map);
                 publisher.Start();
                 sm2Publisher.Start();

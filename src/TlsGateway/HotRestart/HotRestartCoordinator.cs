@@ -61,6 +61,9 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
     /// <summary>The handed-over admin socket, if it listens where this config wants the admin port.</summary>
     public Socket? TakeAdminSocket(System.Net.IPEndPoint wanted) => _client?.TakeAdmin(wanted.ToString());
 
+    /// <summary>True when this process is taking over from a running one, which serves until this one does.</summary>
+    public bool TakingOver => _client is not null;
+
     /// <summary>The handed-over SDS socket, if it is at the path this config names.</summary>
     public Socket? TakeSdsSocket(string path) => _client?.TakeSds(path);
 
