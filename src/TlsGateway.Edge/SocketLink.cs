@@ -21,13 +21,15 @@ public sealed class SocketLink : StreamLink
 
     public override ValueTask WaitToReadAsync() => _readiness.WaitAsync();
 
-    /// <summary>Reads into <paramref name="buffer"/>; 0 at the end of the stream. A reset throws, as the forwarder expects of a failed upstream.</summary>
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads into <paramref name="buffer"/>; 0 at the end of the stream (a FIN). A reset throws,
+    /// whether the wait before met it or the receive did: an upstream that resets has failed, and
+    /// the forwarder ends the client's side too, rather than closing it cleanly after a truncated reply.
+    /// </summary>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        ValueTask<int> receiving = QuietSocket.ReceiveAsync(_socket, buffer, cancellationToken);
-        return receiving.IsCompletedSuccessfully && receiving.Result == QuietSocket.Reset
-            ? ValueTask.FromException<int>(new SocketException((int)SocketError.ConnectionReset))
-            : receiving;
+        int received = _readiness.PeerReset ? QuietSocket.Reset : await QuietSocket.ReceiveAsync(_socket, buffer, cancellationToken).ConfigureAwait(false);
+        return received == QuietSocket.Reset ? throw new SocketException((int)SocketError.ConnectionReset) : received;
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace TlsGateway.Edge.Tests;
+
+/// <summary>
+/// <see cref="SocketLink"/> (a plaintext upstream) over real loopback sockets: a FIN ends the
+/// stream, and a reset is a failure the forwarder must see, whether the wait before the read met
+/// it or the read itself did.
+/// </summary>
+public sealed class SocketLinkTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task A_fin_ends_the_stream_after_the_bytes_before_it()
+    {
+        (Socket local, Socket upstream) = await PairAsync();
+        await using var link = new SocketLink(local);
+        using (upstream)
+        {
+            upstream.Send("reply"u8);
+            upstream.Shutdown(SocketShutdown.Send);
+
+            byte[] buffer = new byte[16];
+            await link.WaitToReadAsync().AsTask().WaitAsync(Bound);
+            Assert.Equal(5, await link.ReadAsync(buffer, CancellationToken.None));
+            await link.WaitToReadAsync().AsTask().WaitAsync(Bound);
+            Assert.Equal(0, await link.ReadAsync(buffer, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task A_reset_already_there_when_the_wait_starts_makes_the_read_throw()
+    {
+        (Socket local, Socket upstream) = await PairAsync();
+        await using var link = new SocketLink(local);
+        Reset(upstream);
+        await Task.Delay(100); // loopback delivers the RST asynchronously
+
+        await link.WaitToReadAsync().AsTask().WaitAsync(Bound);
+
+        SocketException e = await Assert.ThrowsAsync<SocketException>(() => link.ReadAsync(new byte[16], CancellationToken.None).AsTask().WaitAsync(Bound));
+        Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_reset_while_a_read_waits_without_a_wait_first_makes_the_read_throw()
+    {
+        (Socket local, Socket upstream) = await PairAsync();
+        await using var link = new SocketLink(local);
+
+        // A streaming pump reads without waiting first; the upstream then dies.
+        ValueTask<int> reading = link.ReadAsync(new byte[16], CancellationToken.None);
+        Assert.False(reading.IsCompleted);
+        Reset(upstream);
+
+        SocketException e = await Assert.ThrowsAsync<SocketException>(() => reading.AsTask().WaitAsync(Bound));
+        Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    private static void Reset(Socket socket)
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Dispose();
+    }
+
+    private static async Task<(Socket Local, Socket Upstream)> PairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var local = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await local.ConnectAsync(listener.LocalEndPoint!);
+        Socket upstream = await listener.AcceptAsync();
+        return (local, upstream);
+    }
+}
