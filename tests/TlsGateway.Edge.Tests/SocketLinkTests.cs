@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using TlsGateway.Tls.Tests.Infrastructure;
 
 namespace TlsGateway.Edge.Tests;
 
@@ -15,7 +15,7 @@ public sealed class SocketLinkTests
     [Fact]
     public async Task A_fin_ends_the_stream_after_the_bytes_before_it()
     {
-        (Socket local, Socket upstream) = await PairAsync();
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
         await using var link = new SocketLink(local);
         using (upstream)
         {
@@ -33,10 +33,10 @@ public sealed class SocketLinkTests
     [Fact]
     public async Task A_reset_already_there_when_the_wait_starts_makes_the_read_throw()
     {
-        (Socket local, Socket upstream) = await PairAsync();
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
         await using var link = new SocketLink(local);
-        Reset(upstream);
-        await Task.Delay(100); // loopback delivers the RST asynchronously
+        LoopbackSockets.Reset(upstream);
+        await LoopbackSockets.ArrivedAsync(local);
 
         await link.WaitToReadAsync().AsTask().WaitAsync(Bound);
 
@@ -47,32 +47,15 @@ public sealed class SocketLinkTests
     [Fact]
     public async Task A_reset_while_a_read_waits_without_a_wait_first_makes_the_read_throw()
     {
-        (Socket local, Socket upstream) = await PairAsync();
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
         await using var link = new SocketLink(local);
 
         // A streaming pump reads without waiting first; the upstream then dies.
         ValueTask<int> reading = link.ReadAsync(new byte[16], CancellationToken.None);
         Assert.False(reading.IsCompleted);
-        Reset(upstream);
+        LoopbackSockets.Reset(upstream);
 
         SocketException e = await Assert.ThrowsAsync<SocketException>(() => reading.AsTask().WaitAsync(Bound));
         Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
-    }
-
-    private static void Reset(Socket socket)
-    {
-        socket.LingerState = new LingerOption(true, 0);
-        socket.Dispose();
-    }
-
-    private static async Task<(Socket Local, Socket Upstream)> PairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var local = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await local.ConnectAsync(listener.LocalEndPoint!);
-        Socket upstream = await listener.AcceptAsync();
-        return (local, upstream);
     }
 }
