@@ -40,8 +40,9 @@ public sealed class ReadinessWaiter : IValueTaskSource, IDisposable
     /// <summary>
     /// Completes when a receive would not block. Throws a <see cref="SocketException"/>
     /// (OperationAborted) if the socket is closed meanwhile. A token that can be cancelled takes
-    /// the runtime's own cancellable receive instead (it allocates and registers; callers that wait
-    /// often, like the forwarder, pass none and close the socket to end a wait).
+    /// <see cref="QuietSocket.ReceiveAsync"/>'s zero-byte receive instead, which needs a
+    /// non-blocking socket and allocates and registers per wait; callers that wait often, like the
+    /// forwarder, pass none and close the socket to end a wait.
     /// </summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken = default)
     {
@@ -64,13 +65,9 @@ public sealed class ReadinessWaiter : IValueTaskSource, IDisposable
 
     private async ValueTask WaitCancellableAsync(CancellationToken cancellationToken)
     {
-        try
+        if (await QuietSocket.ReceiveAsync(_socket, Memory<byte>.Empty, cancellationToken).ConfigureAwait(false) == QuietSocket.Reset)
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
-        {
-            PeerReset = true; // a reset (or another error from the peer's side) ended the wait
+            PeerReset = true;
         }
     }
 

@@ -15,143 +15,144 @@ public sealed class ReadinessWaiterTests
     [Fact]
     public async Task A_wait_on_a_silent_socket_ends_when_bytes_arrive_and_leaves_them_unread()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (peer)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            ValueTask waiting = waiter.WaitAsync();
-            await Task.Delay(50);
-            Assert.False(waiting.IsCompleted);
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            peer.Send("hello"u8);
-            await waiting.AsTask().WaitAsync(Bound);
+        ValueTask waiting = waiter.WaitAsync();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
 
-            Assert.False(waiter.PeerReset);
-            byte[] buffer = new byte[16];
-            Assert.Equal(5, await QuietSocket.ReceiveAsync(local, buffer, CancellationToken.None));
-            Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, 5));
-        }
+        peer.Send("hello"u8);
+        await waiting.AsTask().WaitAsync(Bound);
+
+        Assert.False(waiter.PeerReset);
+        byte[] buffer = new byte[16];
+        Assert.Equal(5, await QuietSocket.ReceiveAsync(local, buffer, CancellationToken.None));
+        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, 5));
     }
 
     [Fact]
     public async Task A_fin_ends_a_wait_as_readable_and_the_receive_sees_the_end_of_the_stream()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (peer)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            ValueTask waiting = waiter.WaitAsync();
-            peer.Shutdown(SocketShutdown.Send);
-            await waiting.AsTask().WaitAsync(Bound);
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            Assert.False(waiter.PeerReset);
-            Assert.Equal(0, await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None));
-        }
+        ValueTask waiting = waiter.WaitAsync();
+        peer.Shutdown(SocketShutdown.Send);
+        await waiting.AsTask().WaitAsync(Bound);
+
+        Assert.False(waiter.PeerReset);
+        Assert.Equal(0, await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None));
     }
 
     [Fact]
     public async Task A_reset_already_there_ends_the_wait_at_once_as_PeerReset_without_an_exception()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            LoopbackSockets.Reset(peer);
-            await LoopbackSockets.ArrivedAsync(local);
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            ValueTask waiting = waiter.WaitAsync();
+        LoopbackSockets.Reset(peer);
+        await LoopbackSockets.ArrivedAsync(local);
 
-            Assert.True(waiting.IsCompletedSuccessfully);
-            Assert.True(waiter.PeerReset);
-        }
+        ValueTask waiting = waiter.WaitAsync();
+
+        Assert.True(waiting.IsCompletedSuccessfully);
+        Assert.True(waiter.PeerReset);
     }
 
     [Fact]
     public async Task A_reset_arriving_during_a_wait_is_reported_once_by_the_wait_or_by_the_receive_never_thrown()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            ValueTask waiting = waiter.WaitAsync();
-            Assert.False(waiting.IsCompleted);
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            LoopbackSockets.Reset(peer);
-            await waiting.AsTask().WaitAsync(Bound);
-            int received = await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None);
+        ValueTask waiting = waiter.WaitAsync();
+        Assert.False(waiting.IsCompleted);
 
-            // .NET completes a pending zero-byte receive on the readiness event without reading the
-            // error, so the receive reports it; either way it is reported exactly once.
-            Assert.True(waiter.PeerReset != (received == QuietSocket.Reset), $"wait: {waiter.PeerReset}, receive: {received}");
-        }
+        LoopbackSockets.Reset(peer);
+        await waiting.AsTask().WaitAsync(Bound);
+        int received = await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None);
+
+        // .NET completes a pending zero-byte receive on the readiness event without reading the
+        // error, so the receive reports it; either way it is reported exactly once.
+        Assert.True(waiter.PeerReset != (received == QuietSocket.Reset), $"wait: {waiter.PeerReset}, receive: {received}");
     }
 
     [Fact]
     public async Task Closing_the_socket_ends_a_pending_wait_with_OperationAborted()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (peer)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            ValueTask waiting = waiter.WaitAsync();
-            Assert.False(waiting.IsCompleted);
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            local.Close();
+        ValueTask waiting = waiter.WaitAsync();
+        Assert.False(waiting.IsCompleted);
 
-            SocketException e = await Assert.ThrowsAsync<SocketException>(() => waiting.AsTask().WaitAsync(Bound));
-            Assert.Equal(SocketError.OperationAborted, e.SocketErrorCode);
-            Assert.False(waiter.PeerReset);
-        }
+        local.Close();
+
+        SocketException e = await Assert.ThrowsAsync<SocketException>(() => waiting.AsTask().WaitAsync(Bound));
+        Assert.Equal(SocketError.OperationAborted, e.SocketErrorCode);
+        Assert.False(waiter.PeerReset);
     }
 
     [Fact]
     public async Task A_token_that_is_cancelled_ends_the_wait_and_leaves_the_socket_usable()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (peer)
-        using (var waiter = new ReadinessWaiter(local))
-        {
-            using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(limit.Token).AsTask().WaitAsync(Bound));
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
 
-            ValueTask waiting = waiter.WaitAsync();
-            peer.Send("after"u8);
-            await waiting.AsTask().WaitAsync(Bound);
-            Assert.Equal(5, await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None));
-        }
+        using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(limit.Token).AsTask().WaitAsync(Bound));
+
+        ValueTask waiting = waiter.WaitAsync();
+        peer.Send("after"u8);
+        await waiting.AsTask().WaitAsync(Bound);
+        Assert.Equal(5, await QuietSocket.ReceiveAsync(local, new byte[16], CancellationToken.None));
     }
 
     [Fact]
     public async Task One_waiter_serves_one_wait_after_another()
     {
-        (Socket local, Socket peer) = await PairAsync();
-        using (local)
-        using (peer)
-        using (var waiter = new ReadinessWaiter(local))
+        using WaiterOnPair pair = await WaiterOnPair.OpenAsync();
+        (Socket local, Socket peer, ReadinessWaiter waiter) = pair;
+
+        byte[] buffer = new byte[16];
+        for (int i = 0; i < 200; i++)
         {
-            byte[] buffer = new byte[16];
-            for (int i = 0; i < 200; i++)
-            {
-                ValueTask waiting = waiter.WaitAsync();
-                peer.Send([(byte)i]);
-                await waiting.AsTask().WaitAsync(Bound);
+            ValueTask waiting = waiter.WaitAsync();
+            peer.Send([(byte)i]);
+            await waiting.AsTask().WaitAsync(Bound);
 
-                Assert.Equal(1, await QuietSocket.ReceiveAsync(local, buffer, CancellationToken.None));
-                Assert.Equal((byte)i, buffer[0]);
-            }
-
-            Assert.False(waiter.PeerReset);
+            Assert.Equal(1, await QuietSocket.ReceiveAsync(local, buffer, CancellationToken.None));
+            Assert.Equal((byte)i, buffer[0]);
         }
+
+        Assert.False(waiter.PeerReset);
     }
 
-    // The local end non-blocking, as the sessions set it.
-    private static async Task<(Socket Local, Socket Peer)> PairAsync()
+    // A loopback pair with a waiter on its local end, non-blocking as the sessions set it; disposed
+    // whole (a socket a test already closed or reset is disposed again harmlessly).
+    private sealed class WaiterOnPair(Socket local, Socket peer) : IDisposable
     {
-        (Socket local, Socket peer) = await LoopbackSockets.PairAsync();
-        local.Blocking = false;
-        return (local, peer);
+        public Socket Local => local;
+
+        public Socket Peer => peer;
+
+        public ReadinessWaiter Waiter { get; } = new(local);
+
+        public void Deconstruct(out Socket localEnd, out Socket peerEnd, out ReadinessWaiter waiter) => (localEnd, peerEnd, waiter) = (local, peer, Waiter);
+
+        public static async Task<WaiterOnPair> OpenAsync()
+        {
+            (Socket local, Socket peer) = await LoopbackSockets.PairAsync();
+            local.Blocking = false;
+            return new WaiterOnPair(local, peer);
+        }
+
+        public void Dispose()
+        {
+            Waiter.Dispose();
+            local.Dispose();
+            peer.Dispose();
+        }
     }
 }
