@@ -32,6 +32,7 @@ static void CtxDataFree(void* parent, void* ptr, CRYPTO_EX_DATA* ad, int idx, lo
     }
 
     CRYPTO_THREAD_lock_free(data->stapleLock);
+    TlsGwVerifyCache_Free(data->verifyCache);
     free(data);
 }
 
@@ -283,10 +284,25 @@ int32_t TlsGwNative_SslCtxSetVerify(SSL_CTX* ctx, int32_t mode, X509_STORE* stor
         return 0;
     }
 
-    TlsGwCtxData_Get(ctx)->authorize = authorize;
+    TlsGwCtxData* data = TlsGwCtxData_Get(ctx);
+    TlsGwVerifyCache_Free(data->verifyCache);
+    data->verifyCache = NULL;
+    if (mode != 0 && (data->verifyCache = TlsGwVerifyCache_New(store)) == NULL)
+    {
+        return 0;
+    }
+
+    data->authorize = authorize;
+    SSL_CTX_set_cert_verify_callback(ctx, mode == 0 ? NULL : TlsGwVerifyCache_Verify, mode == 0 ? NULL : data->verifyCache);
     SSL_CTX_set_verify(ctx, sslMode, mode == 0 ? NULL : VerifyCallback);
     SSL_CTX_set_verify_depth(ctx, depth > 0 ? depth : 8);
     return 1;
+}
+
+int64_t TlsGwNative_SslCtxGetVerifyCacheHits(SSL_CTX* ctx)
+{
+    const TlsGwCtxData* data = ctx == NULL ? NULL : TlsGwCtxData_Get(ctx);
+    return data == NULL ? 0 : TlsGwVerifyCache_Hits(data->verifyCache);
 }
 
 static int AlpnSelect(SSL* ssl, const unsigned char** out, unsigned char* outLength,

@@ -43,8 +43,13 @@ TLSGW_EXPORT int32_t TlsGwNative_SslCtxAddCertificate(SSL_CTX* ctx, STACK_OF(X50
 
 // Client certificates: mode 0 = none, 1 = request, 2 = require. store (may be NULL for mode 0)
 // becomes the verification store (SSL_CTX_set1_verify_cert_store, reference taken).
-// authorize (may be NULL) runs once the leaf has verified. Returns 1 on success.
+// authorize (may be NULL) runs once the leaf has verified. A server context remembers the client
+// chains it has verified (pal_verify_cache.h) and validates a chain seen before only by its dates;
+// authorize runs on every handshake all the same. Returns 1 on success.
 TLSGW_EXPORT int32_t TlsGwNative_SslCtxSetVerify(SSL_CTX* ctx, int32_t mode, X509_STORE* store, int32_t depth, TlsGwAuthorizeCallback authorize);
+
+// How many client chains this context has accepted from its verification cache.
+TLSGW_EXPORT int64_t TlsGwNative_SslCtxGetVerifyCacheHits(SSL_CTX* ctx);
 
 // Server-side ALPN preference list in wire format (length-prefixed names). A client that offers
 // ALPN but none of these gets a no_application_protocol alert (RFC 7301 section 3.2).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pal_ctx.h"
+#include "pal_verify_cache.h"
 
 #include <openssl/crypto.h>
 
@@ -29,6 +30,7 @@ struct TlsGwCtxData
     uint8_t* alpn;
     int32_t alpnLength;
     TlsGwAuthorizeCallback authorize;
+    TlsGwVerifyCache* verifyCache; // client chains verified before (NULL until verification is on)
     TlsGwServerNameCallback serverName;
     CRYPTO_RWLOCK* stapleLock;
     TlsGwStaple staples[TLSGW_MAX_STAPLES];

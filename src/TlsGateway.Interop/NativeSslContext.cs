@@ -63,6 +63,9 @@ public static unsafe class NativeSslContext
         }
     }
 
+    /// <summary>How many client chains <paramref name="ctx"/> has accepted from its verification cache (native/pal_verify_cache.c).</summary>
+    public static long GetVerifyCacheHits(SafeSslContextHandle ctx) => TlsGwNative.SslCtxGetVerifyCacheHits(ctx);
+
     /// <param name="wire">ALPN protocol list in wire format: each name prefixed by its length.</param>
     public static void SetAlpnProtocols(SafeSslContextHandle ctx, ReadOnlySpan<byte> wire) =>
         Check(TlsGwNative.SslCtxSetAlpnProtocols(ctx, wire, wire.Length), "set ALPN protocols");

@@ -32,6 +32,9 @@ public static unsafe partial class TlsGwNative
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslCtxSetVerify")]
     internal static partial int SslCtxSetVerify(SafeSslContextHandle ctx, int mode, IntPtr store, int depth, delegate* unmanaged<IntPtr, byte*, int*, int, int> authorize);
 
+    [LibraryImport(Library, EntryPoint = "TlsGwNative_SslCtxGetVerifyCacheHits")]
+    internal static partial long SslCtxGetVerifyCacheHits(SafeSslContextHandle ctx);
+
     [LibraryImport(Library, EntryPoint = "TlsGwNative_SslCtxSetAlpnProtocols")]
     internal static partial int SslCtxSetAlpnProtocols(SafeSslContextHandle ctx, ReadOnlySpan<byte> wire, int wireLength);
 

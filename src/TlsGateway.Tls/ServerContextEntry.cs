@@ -15,6 +15,12 @@ public sealed class ServerContextEntry : IDisposable
 
     internal SafeSslContextHandle Handle { get; }
 
+    /// <summary>
+    /// Client chains accepted without path validation because this entry had verified the same
+    /// bytes before and they are still within their dates (the authorizer ran all the same).
+    /// </summary>
+    public long CachedClientVerifications => NativeSslContext.GetVerifyCacheHits(Handle);
+
     internal static ServerContextEntry Build(ServerNameEntry config, TicketKeyRing tickets)
     {
         string where = $"server name entry '{config.Name}'";

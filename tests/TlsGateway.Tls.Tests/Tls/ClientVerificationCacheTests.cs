@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using TlsGateway.Crypto;
+using TlsGateway.Tls.Tests.Infrastructure;
+using static TlsGateway.Tls.Tests.Infrastructure.TlsTestContexts;
+
+namespace TlsGateway.Tls.Tests;
+
+/// <summary>
+/// A server entry remembers the client chains it has verified (native/pal_verify_cache.c): these
+/// tests hold it to answering exactly what a full verification would. Real OpenSSL on both sides;
+/// every handshake uses a fresh client context, so none of them resumes a session.
+/// </summary>
+public sealed class ClientVerificationCacheTests : IDisposable
+{
+    private const string ClientSpiffeId = "spiffe://example.org/ns/default/sa/client";
+
+    private readonly RevocationPki _pki = new();
+    private readonly CertificateKeyPair _server;
+    private readonly CertificateKeyPair _client;
+
+    public ClientVerificationCacheTests()
+    {
+        _server = _pki.Load("server", TestCertificates.CreateServerLeaf(_pki.Root, "localhost"));
+        _client = _pki.Load("client", TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId));
+    }
+
+    public void Dispose() => _pki.Dispose();
+
+    [Fact]
+    public void A_client_chain_verified_once_is_accepted_from_the_cache_and_still_identified()
+    {
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required()));
+
+        HandshakeResult first = Handshake(server, _client);
+        HandshakeResult second = Handshake(server, _client);
+
+        Assert.True(first.Ok);
+        Assert.True(second.Ok);
+        Assert.Equal(1, server.Entries[0].CachedClientVerifications);
+        Assert.Equal(ClientSpiffeId, second.ServerPeer?.SpiffeId);
+    }
+
+    [Fact]
+    public void A_cached_chain_still_goes_through_the_authorizer_and_its_refusal_holds()
+    {
+        var authorizer = new AllowOnce();
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required(authorizer)));
+
+        HandshakeResult first = Handshake(server, _client);
+        HandshakeResult second = Handshake(server, _client);
+
+        Assert.True(first.Ok);
+        Assert.False(second.Ok);
+        Assert.Equal(TlsFailureReason.AuthorizationDenied, second.ServerFailure);
+        Assert.Equal(2, authorizer.Calls);
+        Assert.Equal(1, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void A_cached_client_certificate_that_has_expired_since_is_refused_as_expired()
+    {
+        DateTimeOffset notAfter = DateTimeOffset.UtcNow.AddSeconds(2);
+        CertificateKeyPair shortLived = _pki.Load("short", TestCertificates.CreateLeaf(_pki.Root, "CN=short-lived client", ClientNames(),
+            new Oid("1.3.6.1.5.5.7.3.2"), notAfter: notAfter));
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required()));
+
+        HandshakeResult whileValid = Handshake(server, shortLived);
+        WaitUntilPast(notAfter);
+        HandshakeResult afterExpiry = Handshake(server, shortLived);
+
+        Assert.True(whileValid.Ok);
+        Assert.False(afterExpiry.Ok);
+        Assert.Equal(TlsFailureReason.CertificateExpired, afterExpiry.ServerFailure);
+        Assert.Equal(0, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void A_cached_chain_is_refused_once_the_CRL_it_was_checked_against_is_past_its_next_update()
+    {
+        DateTimeOffset nextUpdate = DateTimeOffset.UtcNow.AddSeconds(2);
+        byte[] crl = RevocationPki.Crl(_pki.Root, [], nextUpdate: nextUpdate);
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required(revocationList: crl)));
+
+        HandshakeResult whileCurrent = Handshake(server, _client);
+        HandshakeResult cached = Handshake(server, _client);
+        WaitUntilPast(nextUpdate);
+        HandshakeResult afterNextUpdate = Handshake(server, _client);
+
+        Assert.True(whileCurrent.Ok);
+        Assert.True(cached.Ok);
+        Assert.False(afterNextUpdate.Ok);
+        Assert.Equal(TlsFailureReason.RevocationUnknown, afterNextUpdate.ServerFailure);
+        Assert.Equal(1, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void Another_certificate_with_the_same_name_and_issuer_is_verified_on_its_own()
+    {
+        CertificateKeyPair sibling = _pki.Load("sibling", TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId));
+        CertificateKeyPair stranger = _pki.Load("stranger", TestCertificates.CreateClientLeaf(_pki.OtherRoot, ClientSpiffeId));
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required()));
+
+        HandshakeResult first = Handshake(server, _client);
+        HandshakeResult second = Handshake(server, sibling);
+        HandshakeResult untrusted = Handshake(server, stranger);
+
+        Assert.True(first.Ok);
+        Assert.True(second.Ok);
+        Assert.False(untrusted.Ok);
+        Assert.Equal(TlsFailureReason.UnknownCa, untrusted.ServerFailure);
+        Assert.Equal(0, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void Each_server_name_entry_verifies_against_its_own_trust_bundle()
+    {
+        CertificateKeyPair otherServer = _pki.Load("other-server", TestCertificates.CreateServerLeaf(_pki.Root, "other.test"));
+        byte[] otherBundle = Encoding.ASCII.GetBytes(_pki.OtherRoot.ExportCertificatePem());
+        using TlsServerContext server = Server(
+            Entry(_server, "localhost", clientAuth: Required()),
+            Entry(otherServer, "other.test", clientAuth: new ClientAuthOptions(ClientCertificateMode.Required, otherBundle)));
+
+        HandshakeResult trusted = Handshake(server, _client, "localhost");
+        HandshakeResult elsewhere = Handshake(server, _client, "other.test");
+
+        Assert.True(trusted.Ok);
+        Assert.False(elsewhere.Ok);
+        Assert.Equal(TlsFailureReason.UnknownCa, elsewhere.ServerFailure);
+    }
+
+    [Fact]
+    public void A_client_context_checks_the_servers_name_on_every_connection()
+    {
+        using TlsServerContext server = Server(Entry(_server));
+        using TlsClientContext client = Client(_pki.RootPem);
+
+        using InMemoryPipe right = Connect(client, server, "localhost");
+        using InMemoryPipe wrong = Connect(client, server, "wrong.test");
+
+        Assert.True(right.Handshake());
+        Assert.False(wrong.Handshake());
+        Assert.Equal(TlsFailureReason.BadCertificate, wrong.Client.Failure?.Reason);
+    }
+
+    private ClientAuthOptions Required(IPeerAuthorizer? authorizer = null, byte[]? revocationList = null) =>
+        new(ClientCertificateMode.Required, _pki.RootPem, authorizer, RevocationList: revocationList);
+
+    private static SubjectAlternativeNameBuilder ClientNames()
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri(ClientSpiffeId));
+        return names;
+    }
+
+    // Certificate and CRL times have whole seconds: wait a second past the instant itself.
+    private static void WaitUntilPast(DateTimeOffset instant)
+    {
+        while (DateTimeOffset.UtcNow < instant.AddSeconds(1.1))
+        {
+            Thread.Sleep(100);
+        }
+    }
+
+    private HandshakeResult Handshake(TlsServerContext server, CertificateKeyPair clientCertificate, string serverName = "localhost")
+    {
+        using TlsClientContext client = Client(_pki.RootPem, clientCertificate);
+        using InMemoryPipe pipe = Connect(client, server, serverName);
+        bool ok = pipe.Handshake();
+        return new HandshakeResult(ok, pipe.Server.Failure?.Reason, pipe.Server.Peer);
+    }
+
+    private sealed record HandshakeResult(bool Ok, TlsFailureReason? ServerFailure, PeerIdentity? ServerPeer);
+
+    private sealed class AllowOnce : IPeerAuthorizer
+    {
+        public int Calls { get; private set; }
+
+        public AuthorizationDecision Authorize(PeerIdentity peer) =>
+            ++Calls == 1 ? AuthorizationDecision.Allow : AuthorizationDecision.Deny("second use refused by the test");
+    }
+}
