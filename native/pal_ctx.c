@@ -284,16 +284,20 @@ int32_t TlsGwNative_SslCtxSetVerify(SSL_CTX* ctx, int32_t mode, X509_STORE* stor
         return 0;
     }
 
-    TlsGwCtxData* data = TlsGwCtxData_Get(ctx);
-    TlsGwVerifyCache_Free(data->verifyCache);
-    data->verifyCache = NULL;
-    if (mode != 0 && (data->verifyCache = TlsGwVerifyCache_New(store)) == NULL)
+    // Only a server caches (pal_verify_cache.h); a client checks a host name per connection.
+    // Built before the old cache is let go, so the context never points at a freed one.
+    TlsGwVerifyCache* cache = NULL;
+    if (mode != 0 && SSL_CTX_get_ssl_method(ctx) == TLS_server_method() && (cache = TlsGwVerifyCache_New(store)) == NULL)
     {
         return 0;
     }
 
+    TlsGwCtxData* data = TlsGwCtxData_Get(ctx);
+    TlsGwVerifyCache* previous = data->verifyCache;
     data->authorize = authorize;
-    SSL_CTX_set_cert_verify_callback(ctx, mode == 0 ? NULL : TlsGwVerifyCache_Verify, mode == 0 ? NULL : data->verifyCache);
+    data->verifyCache = cache;
+    SSL_CTX_set_cert_verify_callback(ctx, cache == NULL ? NULL : TlsGwVerifyCache_Verify, cache);
+    TlsGwVerifyCache_Free(previous);
     SSL_CTX_set_verify(ctx, sslMode, mode == 0 ? NULL : VerifyCallback);
     SSL_CTX_set_verify_depth(ctx, depth > 0 ? depth : 8);
     return 1;

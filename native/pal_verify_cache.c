@@ -13,8 +13,11 @@
 // function of the presented certificates, the context's trust store and CRLs (built once, never
 // changed: a new trust bundle or CRL builds a new context), and the verification parameters
 // (the context's, fixed) — except for the clock. So an entry holds the exact DER the client
-// presented, the issuers the chain was built from, and the window in which every certificate and
-// CRL used was current; a hit outside that window, or on any byte of difference, verifies again.
+// presented, the issuers the chain was built from, the parameters it was verified under, and the
+// window in which nothing that verification could see changes: every certificate in the chain and
+// every CRL stays current, and no certificate or CRL in the store or from the client becomes valid
+// (a CRL dated ahead, or a new intermediate, would be preferred by a full verification from then
+// on). A hit outside that window, or on any byte or parameter of difference, verifies again.
 // The authorizer is never cached: a hit calls the verify callback on the leaf as
 // X509_verify_cert would, so the policy of the moment still decides.
 //
@@ -29,8 +32,11 @@ typedef struct
     uint8_t* der;            // leaf DER, then each presented (untrusted) certificate's DER
     size_t derLength;
     STACK_OF(X509)* issuers; // the verified chain above the leaf, references held
-    time_t validFrom;        // latest notBefore (and CRL lastUpdate) in play
-    time_t validUntil;       // earliest notAfter (and CRL nextUpdate) in play
+    unsigned long flags;     // the verification parameters it was verified under
+    int depth;
+    int authLevel;
+    time_t validFrom;        // the latest start (notBefore, lastUpdate) already passed when verified
+    time_t validUntil;       // the earliest end in play, or the earliest start still ahead
 } Entry;
 
 struct TlsGwVerifyCache
@@ -113,6 +119,12 @@ static int Cacheable(const TlsGwVerifyCache* cache, X509_STORE_CTX* storeCtx)
         && X509_VERIFY_PARAM_get0_email(param) == NULL;
 }
 
+static int SameParameters(const Entry* entry, const X509_VERIFY_PARAM* param)
+{
+    return entry->flags == X509_VERIFY_PARAM_get_flags(param) && entry->depth == X509_VERIFY_PARAM_get_depth(param)
+        && entry->authLevel == X509_VERIFY_PARAM_get_auth_level(param);
+}
+
 static int AppendDer(X509* certificate, uint8_t* key, size_t* length)
 {
     int size = i2d_X509(certificate, NULL);
@@ -127,11 +139,13 @@ static int AppendDer(X509* certificate, uint8_t* key, size_t* length)
     return 1;
 }
 
-// The presented chain as bytes: the leaf, then every certificate the client sent.
+// The presented chain as bytes: the leaf, then every other certificate the client sent (libssl
+// passes the leaf in the untrusted stack too; it is written once).
 static int PresentedChain(X509_STORE_CTX* storeCtx, uint8_t* key, size_t* length)
 {
     *length = 0;
-    if (!AppendDer(X509_STORE_CTX_get0_cert(storeCtx), key, length))
+    X509* leaf = X509_STORE_CTX_get0_cert(storeCtx);
+    if (!AppendDer(leaf, key, length))
     {
         return 0;
     }
@@ -139,7 +153,7 @@ static int PresentedChain(X509_STORE_CTX* storeCtx, uint8_t* key, size_t* length
     STACK_OF(X509)* untrusted = X509_STORE_CTX_get0_untrusted(storeCtx);
     for (int i = 0; i < sk_X509_num(untrusted); i++)
     {
-        if (!AppendDer(sk_X509_value(untrusted, i), key, length))
+        if (sk_X509_value(untrusted, i) != leaf && !AppendDer(sk_X509_value(untrusted, i), key, length))
         {
             return 0;
         }
@@ -159,54 +173,65 @@ static uint64_t Fnv1a(const uint8_t* data, size_t length)
     return hash;
 }
 
-// Narrows [from, until] to [notBefore/lastUpdate, notAfter/nextUpdate]; 0 if a time is unreadable.
-static int Narrow(const ASN1_TIME* start, const ASN1_TIME* end, time_t* from, time_t* until)
+static int ToUnixTime(const ASN1_TIME* time, time_t* out)
 {
     struct tm tm;
+    if (!ASN1_TIME_to_tm(time, &tm))
+    {
+        return 0;
+    }
+
+    *out = timegm(&tm);
+    return 1;
+}
+
+// Narrows the window [from, until) for one certificate or CRL seen by the verification at `now`.
+// A start already passed raises `from` (a clock set back must not hit); a start still ahead ends
+// the window there, since from then on this object takes part. `end` (NULL: none) ends it too.
+static int Narrow(const ASN1_TIME* start, const ASN1_TIME* end, time_t now, time_t* from, time_t* until)
+{
+    time_t t;
     if (start != NULL)
     {
-        if (!ASN1_TIME_to_tm(start, &tm))
+        if (!ToUnixTime(start, &t))
         {
             return 0;
         }
 
-        time_t t = timegm(&tm);
-        *from = t > *from ? t : *from;
+        if (t > now)
+        {
+            *until = t < *until ? t : *until;
+        }
+        else
+        {
+            *from = t > *from ? t : *from;
+        }
     }
 
     if (end != NULL)
     {
-        if (!ASN1_TIME_to_tm(end, &tm))
+        if (!ToUnixTime(end, &t))
         {
             return 0;
         }
 
-        time_t t = timegm(&tm);
         *until = t < *until ? t : *until;
     }
 
     return 1;
 }
 
-// The window in which the chain just verified stays verified: every certificate in it is within
-// its validity, and, when revocation is checked, every CRL in the store is current.
-static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_t* from, time_t* until)
+// Every certificate the client sent, and every certificate and CRL in the store: those still to
+// start end the window; CRLs, when revocation is checked, also end it at their nextUpdate.
+static int NarrowByCandidates(X509_STORE_CTX* storeCtx, time_t now, time_t* from, time_t* until)
 {
-    *from = 0;
-    *until = (time_t)INT64_MAX;
-    for (int i = 0; i < sk_X509_num(chain); i++)
+    STACK_OF(X509)* untrusted = X509_STORE_CTX_get0_untrusted(storeCtx);
+    for (int i = 0; i < sk_X509_num(untrusted); i++)
     {
-        X509* certificate = sk_X509_value(chain, i);
-        if (!Narrow(X509_get0_notBefore(certificate), X509_get0_notAfter(certificate), from, until))
+        if (!Narrow(X509_get0_notBefore(sk_X509_value(untrusted, i)), NULL, now, from, until))
         {
             return 0;
         }
-    }
-
-    unsigned long flags = X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(storeCtx));
-    if ((flags & (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) == 0)
-    {
-        return 1;
     }
 
     X509_STORE* store = X509_STORE_CTX_get0_store(storeCtx);
@@ -215,15 +240,22 @@ static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_
         return 0;
     }
 
+    unsigned long flags = X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(storeCtx));
+    int checkCrls = (flags & (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) != 0;
     int ok = 1;
     STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
     for (int i = 0; ok && i < sk_X509_OBJECT_num(objects); i++)
     {
         X509_OBJECT* object = sk_X509_OBJECT_value(objects, i);
-        if (X509_OBJECT_get_type(object) == X509_LU_CRL)
+        X509* certificate = X509_OBJECT_get0_X509(object);
+        X509_CRL* crl = X509_OBJECT_get0_X509_CRL(object);
+        if (certificate != NULL)
         {
-            X509_CRL* crl = X509_OBJECT_get0_X509_CRL(object);
-            ok = Narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), from, until);
+            ok = Narrow(X509_get0_notBefore(certificate), NULL, now, from, until);
+        }
+        else if (crl != NULL && checkCrls)
+        {
+            ok = Narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), now, from, until);
         }
     }
 
@@ -231,11 +263,28 @@ static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_
     return ok;
 }
 
+// The window in which the chain verified at `now` stays verified (see the top of this file).
+static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_t now, time_t* from, time_t* until)
+{
+    *from = 0;
+    *until = (time_t)INT64_MAX;
+    for (int i = 0; i < sk_X509_num(chain); i++)
+    {
+        X509* certificate = sk_X509_value(chain, i);
+        if (!Narrow(X509_get0_notBefore(certificate), X509_get0_notAfter(certificate), now, from, until))
+        {
+            return 0;
+        }
+    }
+
+    return NarrowByCandidates(storeCtx, now, from, until) && *from <= now && now < *until;
+}
+
 // A hit: the leaf the client sent this time, over the issuers remembered. NULL if not cached.
-static STACK_OF(X509)* Lookup(TlsGwVerifyCache* cache, uint64_t hash, const uint8_t* key, size_t length, X509* leaf)
+static STACK_OF(X509)* Lookup(TlsGwVerifyCache* cache, uint64_t hash, const uint8_t* key, size_t length, X509* leaf,
+                              const X509_VERIFY_PARAM* param, time_t now)
 {
     STACK_OF(X509)* chain = NULL;
-    time_t now = time(NULL);
     if (!CRYPTO_THREAD_read_lock(cache->lock))
     {
         return NULL;
@@ -243,7 +292,7 @@ static STACK_OF(X509)* Lookup(TlsGwVerifyCache* cache, uint64_t hash, const uint
 
     const Entry* entry = cache->slots[hash % SLOT_COUNT];
     if (entry != NULL && entry->hash == hash && entry->derLength == length && memcmp(entry->der, key, length) == 0
-        && now >= entry->validFrom && now < entry->validUntil)
+        && now >= entry->validFrom && now < entry->validUntil && SameParameters(entry, param))
     {
         int count = sk_X509_num(entry->issuers);
         chain = sk_X509_new_reserve(NULL, count + 1);
@@ -264,12 +313,12 @@ static STACK_OF(X509)* Lookup(TlsGwVerifyCache* cache, uint64_t hash, const uint
     return chain;
 }
 
-static void Remember(TlsGwVerifyCache* cache, X509_STORE_CTX* storeCtx, uint64_t hash, const uint8_t* key, size_t length)
+static void Remember(TlsGwVerifyCache* cache, X509_STORE_CTX* storeCtx, uint64_t hash, const uint8_t* key, size_t length, time_t now)
 {
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(storeCtx);
     Entry* entry = (Entry*)calloc(1, sizeof(Entry));
     if (chain == NULL || sk_X509_num(chain) < 1 || entry == NULL
-        || !ValidityWindow(storeCtx, chain, &entry->validFrom, &entry->validUntil)
+        || !ValidityWindow(storeCtx, chain, now, &entry->validFrom, &entry->validUntil)
         || (entry->der = (uint8_t*)malloc(length)) == NULL
         || (entry->issuers = sk_X509_new_reserve(NULL, sk_X509_num(chain) - 1)) == NULL)
     {
@@ -277,7 +326,11 @@ static void Remember(TlsGwVerifyCache* cache, X509_STORE_CTX* storeCtx, uint64_t
         return;
     }
 
+    const X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(storeCtx);
     entry->hash = hash;
+    entry->flags = X509_VERIFY_PARAM_get_flags(param);
+    entry->depth = X509_VERIFY_PARAM_get_depth(param);
+    entry->authLevel = X509_VERIFY_PARAM_get_auth_level(param);
     entry->derLength = length;
     memcpy(entry->der, key, length);
     for (int i = 1; i < sk_X509_num(chain); i++)
@@ -310,14 +363,15 @@ int TlsGwVerifyCache_Verify(X509_STORE_CTX* storeCtx, void* arg)
     }
 
     uint64_t hash = Fnv1a(key, length);
+    time_t now = time(NULL);
     X509* leaf = X509_STORE_CTX_get0_cert(storeCtx);
-    STACK_OF(X509)* chain = Lookup(cache, hash, key, length, leaf);
+    STACK_OF(X509)* chain = Lookup(cache, hash, key, length, leaf, X509_STORE_CTX_get0_param(storeCtx), now);
     if (chain == NULL)
     {
         int verified = X509_verify_cert(storeCtx);
         if (verified == 1 && X509_STORE_CTX_get_error(storeCtx) == X509_V_OK)
         {
-            Remember(cache, storeCtx, hash, key, length);
+            Remember(cache, storeCtx, hash, key, length, now);
         }
 
         return verified;

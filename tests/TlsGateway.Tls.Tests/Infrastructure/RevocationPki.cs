@@ -41,7 +41,8 @@ internal sealed class RevocationPki : IDisposable
     }
 
     /// <summary>A DER CRL of <paramref name="issuer"/> listing <paramref name="revoked"/>; current for a day unless the dates are given.</summary>
-    public static byte[] Crl(X509Certificate2 issuer, X509Certificate2[] revoked, DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null)
+    public static byte[] Crl(X509Certificate2 issuer, X509Certificate2[] revoked, DateTimeOffset? thisUpdate = null, DateTimeOffset? nextUpdate = null,
+        int crlNumber = 1)
     {
         var builder = new CertificateRevocationListBuilder();
         DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -50,7 +51,7 @@ internal sealed class RevocationPki : IDisposable
             builder.AddEntry(certificate, now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
         }
 
-        return builder.Build(issuer, crlNumber: 1, nextUpdate ?? now.AddDays(1), HashAlgorithmName.SHA256, thisUpdate: thisUpdate ?? now.AddMinutes(-5));
+        return builder.Build(issuer, crlNumber, nextUpdate ?? now.AddDays(1), HashAlgorithmName.SHA256, thisUpdate: thisUpdate ?? now.AddMinutes(-5));
     }
 
     public void Dispose()

@@ -96,6 +96,46 @@ public sealed class ClientVerificationCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_CRL_dated_ahead_that_revokes_a_cached_client_is_obeyed_once_it_starts()
+    {
+        // An issuer publishing ahead of time (or a clock running ahead of the edge's): the file
+        // holds today's CRL and one from a few seconds on that lists the client. Once the newer
+        // one starts, a full verification prefers it; the cache must not outlive that moment.
+        X509Certificate2 leaf = TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId);
+        CertificateKeyPair client = _pki.Load("soon-revoked", leaf);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset revokedFrom = now.AddSeconds(2);
+        string both = PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.Root, []))
+            + "\n" + PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.Root, [leaf], thisUpdate: revokedFrom, crlNumber: 2));
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required(revocationList: Encoding.ASCII.GetBytes(both))));
+
+        HandshakeResult beforeIt = Handshake(server, client);
+        WaitUntilPast(revokedFrom);
+        HandshakeResult afterIt = Handshake(server, client);
+
+        Assert.True(beforeIt.Ok);
+        Assert.False(afterIt.Ok);
+        Assert.Equal(TlsFailureReason.CertificateRevoked, afterIt.ServerFailure);
+        Assert.Equal(0, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void A_server_name_entry_other_than_the_default_answers_from_its_own_cache()
+    {
+        CertificateKeyPair namedServer = _pki.Load("named-server", TestCertificates.CreateServerLeaf(_pki.Root, "a.test"));
+        using TlsServerContext server = Server(Entry(_server, "localhost", clientAuth: Required()), Entry(namedServer, "a.test", clientAuth: Required()));
+
+        HandshakeResult first = Handshake(server, _client, "a.test");
+        HandshakeResult second = Handshake(server, _client, "a.test");
+
+        Assert.True(first.Ok);
+        Assert.True(second.Ok);
+        Assert.Equal(ClientSpiffeId, second.ServerPeer?.SpiffeId);
+        Assert.Equal(0, server.Entries[0].CachedClientVerifications);
+        Assert.Equal(1, server.Entries[1].CachedClientVerifications);
+    }
+
+    [Fact]
     public void Another_certificate_with_the_same_name_and_issuer_is_verified_on_its_own()
     {
         CertificateKeyPair sibling = _pki.Load("sibling", TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId));
