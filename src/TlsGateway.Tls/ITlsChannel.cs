@@ -20,7 +20,13 @@ public interface ITlsChannel : IAsyncDisposable
     /// </summary>
     ValueTask WaitToReadAsync();
 
-    /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify or TCP FIN).</summary>
+    /// <summary>
+    /// The stream ended with a TCP reset, not close_notify or a FIN: whatever the peer was sending
+    /// may have been cut short. Read after <see cref="ReadAsync"/> has returned 0.
+    /// </summary>
+    bool PeerReset { get; }
+
+    /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify, TCP FIN or a reset: see <see cref="PeerReset"/>).</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Encrypts and sends all of the data; completes when the socket has taken it.</summary>

@@ -47,6 +47,8 @@ public sealed class TlsSession : ITlsChannel
 
     public bool HasBufferedInput => Connection.HasBufferedInput;
 
+    public bool PeerReset => _receive.PeerReset;
+
     /// <summary>Runs the handshake. Throws <see cref="TlsException"/> with a classified failure; the alert, if any, has been sent.</summary>
     /// <param name="alreadyReceived">Bytes the caller already read from the socket (to look at the ClientHello); the engine gets them first.</param>
     public async Task HandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default, ReadOnlyMemory<byte> alreadyReceived = default)

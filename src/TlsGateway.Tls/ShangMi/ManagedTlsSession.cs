@@ -47,6 +47,8 @@ public sealed class ManagedTlsSession : ITlsChannel
 
     public Socket Socket => _socket;
 
+    public bool PeerReset => _receive.PeerReset;
+
     public bool HasBufferedInput
     {
         get

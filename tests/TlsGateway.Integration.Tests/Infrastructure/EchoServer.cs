@@ -45,6 +45,9 @@ public sealed class EchoServer : IAsyncDisposable
     public void Rebind(TlsServerContext context, Action? onRetired = null) =>
         _listener.Binding = new ListenerBinding(context, HandleAsync, _listener.Binding.Limits, onRetired);
 
+    /// <summary>When set, the server resets the connection (SO_LINGER 0) right after its reply instead of closing with close_notify.</summary>
+    public bool ResetAfterReply { get; init; }
+
     /// <summary>When set, the server waits for this before answering (to hold a connection open across a reload).</summary>
     public TaskCompletionSource? HoldReplies { get; set; }
 
@@ -82,6 +85,13 @@ public sealed class EchoServer : IAsyncDisposable
         }
 
         await session.Link.WriteAsync(reply, cancellationToken);
+        if (ResetAfterReply)
+        {
+            session.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            session.Link.Abort();
+            return;
+        }
+
         await session.Link.ShutdownSendAsync(cancellationToken);
     }
 

@@ -28,6 +28,13 @@ public sealed partial record SClientResult(ProcessResult Process)
 
     public bool VerifiedOk => Output.Contains("Verify return code: 0 (ok)", StringComparison.Ordinal);
 
+    /// <summary>The server ended the stream with close_notify: s_client prints "closed" on its own line.</summary>
+    public bool ClosedByCloseNotify => ClosedLine().IsMatch(Output);
+
+    /// <summary>The stream ended without close_notify: a reset ("read:errno=104") or a bare FIN ("unexpected eof").</summary>
+    public bool EndedAbruptly => Output.Contains("read:errno=", StringComparison.Ordinal)
+        || Output.Contains("unexpected eof while reading", StringComparison.Ordinal);
+
     private string? Match(Regex regex, int group)
     {
         System.Text.RegularExpressions.Match m = regex.Match(Output);
@@ -45,6 +52,9 @@ public sealed partial record SClientResult(ProcessResult Process)
 
     [GeneratedRegex(@"^Server public key is (\d+) bit", RegexOptions.Multiline)]
     private static partial Regex KeyBitsLine();
+
+    [GeneratedRegex(@"^closed$", RegexOptions.Multiline)]
+    private static partial Regex ClosedLine();
 }
 
 /// <summary>

@@ -10,6 +10,14 @@ public sealed class UpstreamTlsTests
         $"tls: {{ trust_bundle: {TestPki.Instance.CaPath}, server_name: {serverName}, " +
         $"certificate: {{ cert: {TestPki.Instance.PathOf("client.pem")}, key: {TestPki.Instance.PathOf("client.key")} }} }}";
 
+    // `tlsgw serve` with one listener whose chain originates TLS to `upstream`, expecting `serverName`.
+    private static async Task<(ServeProcess Serve, int Port)> ServeInFrontOfAsync(EchoServer upstream, string serverName)
+    {
+        int port = FreePort.Next();
+        string yaml = ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address], upstream: UpstreamTls(serverName))]);
+        return (await ServeProcess.StartAsync(yaml, port), port);
+    }
+
     [Fact]
     public async Task The_edge_reaches_an_mTLS_upstream_with_its_own_SPIFFE_identity()
     {
@@ -17,9 +25,8 @@ public sealed class UpstreamTlsTests
             new SpiffeAuthorizer(["spiffe://test.local/ns/default/sa/frontend"]));
         using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa", clientAuth: requireFrontend);
         await using var upstream = new EchoServer(upstreamContext);
-        int port = FreePort.Next();
-        string yaml = ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address], upstream: UpstreamTls("example.test"))]);
-        await using ServeProcess serve = await ServeProcess.StartAsync(yaml, port);
+        (ServeProcess serve, int port) = await ServeInFrontOfAsync(upstream, "example.test");
+        await using var _ = serve;
 
         SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
 
@@ -29,14 +36,32 @@ public sealed class UpstreamTlsTests
         Assert.Equal("example.test", session.Facts.ServerName);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_client_sees_the_upstreams_close_notify_as_a_clean_end_and_its_reset_as_an_abrupt_one(bool upstreamResets)
+    {
+        // A reset may cut a reply short: the client must never get the close_notify that says a
+        // reply is complete after one (the same rule as for a plaintext upstream).
+        using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa");
+        await using var upstream = new EchoServer(upstreamContext) { ResetAfterReply = upstreamResets };
+        (ServeProcess serve, int port) = await ServeInFrontOfAsync(upstream, "example.test");
+        await using var _ = serve;
+
+        SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
+
+        Assert.True(result.Echoed("ping"), result.Output + serve.Process.Output);
+        Assert.True(result.ClosedByCloseNotify != upstreamResets, result.Output);
+        Assert.True(result.EndedAbruptly == upstreamResets, result.Output);
+    }
+
     [Fact]
     public async Task An_upstream_whose_certificate_does_not_match_the_expected_name_is_refused()
     {
         using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa");
         await using var upstream = new EchoServer(upstreamContext);
-        int port = FreePort.Next();
-        string yaml = ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address], upstream: UpstreamTls("wrong.test"))]);
-        await using ServeProcess serve = await ServeProcess.StartAsync(yaml, port);
+        (ServeProcess serve, int port) = await ServeInFrontOfAsync(upstream, "wrong.test");
+        await using var _ = serve;
 
         SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
 
