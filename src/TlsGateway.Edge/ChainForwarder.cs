@@ -141,7 +141,7 @@ public sealed class ChainForwarder
         try
         {
             await session.HandshakeAsync(_cluster.Config.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            return new TlsLink(session, resetIsFailure: true);
+            return new TlsLink(session, requireCloseNotify: true);
         }
         catch (TlsException e)
         {

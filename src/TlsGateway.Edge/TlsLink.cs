@@ -1,16 +1,16 @@
-using System.Net.Sockets;
 using TlsGateway.Tls;
 
 namespace TlsGateway.Edge;
 
 /// <summary>A TLS connection from either engine: the client's, or one the edge originated toward an upstream.</summary>
-/// <param name="resetIsFailure">
-/// A reset ends the stream as a failure (a <see cref="SocketException"/> from <see cref="ReadAsync"/>)
-/// rather than as its end. True for an upstream: what it sent may have been cut short, and the
-/// client must not receive close_notify after a truncated reply (as with a plaintext upstream, see
-/// <see cref="SocketLink"/>). False for the client, whose reset just means it is gone.
+/// <param name="requireCloseNotify">
+/// The stream must end with close_notify; a bare FIN or a reset makes the read throw instead of
+/// returning 0, and the forwarder then closes the client abruptly too. True for an upstream: its
+/// reply may have been cut short (by the upstream or by anyone on the path, RFC 8446 §6.1), and the
+/// client must not receive a close_notify that vouches for it. False for the client, many of which
+/// close without one once they have what they wanted.
 /// </param>
-public sealed class TlsLink(ITlsChannel channel, bool resetIsFailure = false) : StreamLink
+public sealed class TlsLink(ITlsChannel channel, bool requireCloseNotify = false) : StreamLink
 {
     public override ValueTask WaitToReadAsync() => channel.WaitToReadAsync();
 
@@ -31,5 +31,7 @@ public sealed class TlsLink(ITlsChannel channel, bool resetIsFailure = false) : 
     private async ValueTask<int> EndedAsync(ValueTask<int> reading) => Ended(await reading.ConfigureAwait(false));
 
     private int Ended(int count) =>
-        count == 0 && resetIsFailure && channel.PeerReset ? throw new SocketException((int)SocketError.ConnectionReset) : count;
+        count == 0 && requireCloseNotify && !channel.CloseNotifyReceived
+            ? throw new TlsException(new TlsFailure(TlsFailureReason.PeerClosed, "the upstream ended its stream without close_notify (a FIN or a reset): its reply may be cut short"))
+            : count;
 }

@@ -21,12 +21,13 @@ public interface ITlsChannel : IAsyncDisposable
     ValueTask WaitToReadAsync();
 
     /// <summary>
-    /// The stream ended with a TCP reset, not close_notify or a FIN: whatever the peer was sending
-    /// may have been cut short. Read after <see cref="ReadAsync"/> has returned 0.
+    /// The stream ended with the peer's close_notify, so nothing it sent was cut short. False after
+    /// a bare TCP FIN or a reset, which anyone on the path can forge (RFC 8446 §6.1: a truncation).
+    /// Read after <see cref="ReadAsync"/> has returned 0.
     /// </summary>
-    bool PeerReset { get; }
+    bool CloseNotifyReceived { get; }
 
-    /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify, TCP FIN or a reset: see <see cref="PeerReset"/>).</summary>
+    /// <summary>Reads decrypted bytes; 0 at the end of the stream (close_notify, TCP FIN or a reset: see <see cref="CloseNotifyReceived"/>).</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Encrypts and sends all of the data; completes when the socket has taken it.</summary>

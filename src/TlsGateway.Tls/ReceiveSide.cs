@@ -19,10 +19,17 @@ internal sealed class ReceiveSide(Socket socket) : IDisposable
     /// <summary>The stream has ended: a FIN, close_notify or a reset.</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>It ended with close_notify: everything the peer sent has arrived.</summary>
+    public bool CloseNotifyReceived { get; private set; }
+
     public bool PeerReset => Volatile.Read(ref _peerReset);
 
-    /// <summary>close_notify (or a FIN) arrived.</summary>
-    public void End() => Ended = true;
+    /// <summary>The engine read the peer's close_notify.</summary>
+    public void EndByCloseNotify()
+    {
+        CloseNotifyReceived = true;
+        Ended = true;
+    }
 
     /// <summary>
     /// Completes when a receive may make progress, holding no buffer; closing the socket ends it.
@@ -82,7 +89,7 @@ internal sealed class ReceiveSide(Socket socket) : IDisposable
 
         if (count == 0)
         {
-            End();
+            Ended = true; // a TCP FIN
         }
 
         return count;

@@ -47,7 +47,7 @@ public sealed class TlsSession : ITlsChannel
 
     public bool HasBufferedInput => Connection.HasBufferedInput;
 
-    public bool PeerReset => _receive.PeerReset;
+    public bool CloseNotifyReceived => _receive.CloseNotifyReceived;
 
     /// <summary>Runs the handshake. Throws <see cref="TlsException"/> with a classified failure; the alert, if any, has been sent.</summary>
     /// <param name="alreadyReceived">Bytes the caller already read from the socket (to look at the ClientHello); the engine gets them first.</param>
@@ -259,7 +259,7 @@ public sealed class TlsSession : ITlsChannel
             case Interop.NativeStatus.Error:
                 throw new TlsException(Connection.Failure!);
             case Interop.NativeStatus.Closed:
-                _receive.End();
+                _receive.EndByCloseNotify();
                 done = true;
                 return step.PlaintextLength;
             default:

@@ -47,7 +47,7 @@ public sealed class ManagedTlsSession : ITlsChannel
 
     public Socket Socket => _socket;
 
-    public bool PeerReset => _receive.PeerReset;
+    public bool CloseNotifyReceived => _receive.CloseNotifyReceived;
 
     public bool HasBufferedInput
     {
@@ -194,7 +194,7 @@ public sealed class ManagedTlsSession : ITlsChannel
 
                 if (Connection.IsEnded && !PlaintextPending)
                 {
-                    _receive.End(); // close_notify
+                    _receive.EndByCloseNotify();
                     return 0;
                 }
             }

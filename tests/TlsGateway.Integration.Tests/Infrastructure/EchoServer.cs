@@ -45,8 +45,20 @@ public sealed class EchoServer : IAsyncDisposable
     public void Rebind(TlsServerContext context, Action? onRetired = null) =>
         _listener.Binding = new ListenerBinding(context, HandleAsync, _listener.Binding.Limits, onRetired);
 
-    /// <summary>When set, the server resets the connection (SO_LINGER 0) right after its reply instead of closing with close_notify.</summary>
-    public bool ResetAfterReply { get; init; }
+    /// <summary>How the server ends each connection after its reply.</summary>
+    public enum Ending
+    {
+        /// <summary>close_notify, then a FIN: a complete reply.</summary>
+        CloseNotify,
+
+        /// <summary>A bare FIN, no close_notify: what a truncation looks like.</summary>
+        Fin,
+
+        /// <summary>A reset (SO_LINGER 0).</summary>
+        Reset,
+    }
+
+    public Ending EndsWith { get; init; } = Ending.CloseNotify;
 
     /// <summary>When set, the server waits for this before answering (to hold a connection open across a reload).</summary>
     public TaskCompletionSource? HoldReplies { get; set; }
@@ -85,9 +97,13 @@ public sealed class EchoServer : IAsyncDisposable
         }
 
         await session.Link.WriteAsync(reply, cancellationToken);
-        if (ResetAfterReply)
+        if (EndsWith != Ending.CloseNotify)
         {
-            session.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            if (EndsWith == Ending.Reset)
+            {
+                session.Socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+
             session.Link.Abort();
             return;
         }

@@ -40,6 +40,7 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
             byte[] buffer = new byte[64];
             Assert.Equal("last request", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer)));
             Assert.Equal(0, await server.ReadAsync(buffer));
+            Assert.False(server.CloseNotifyReceived);
 
             // Before: this sent close_notify into the reset socket and threw SocketException (EPIPE).
             await server.ShutdownAsync();
@@ -57,6 +58,7 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
             clientSocket.Shutdown(SocketShutdown.Send); // FIN, still reading: a half-closed client
             byte[] buffer = new byte[64];
             Assert.Equal(0, await server.ReadAsync(buffer));
+            Assert.False(server.CloseNotifyReceived);
 
             await server.ShutdownAsync();
 
@@ -71,6 +73,24 @@ public sealed class TlsSessionPeerEndTests : IClassFixture<TestPki>, IDisposable
 
             TlsStepResult step = client.Connection.Process(received.ToArray(), new byte[4096], new byte[4096]);
             Assert.Equal(TlsGateway.Interop.NativeStatus.Closed, step.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Close_notify_ends_the_stream_as_a_complete_one()
+    {
+        (TlsSession server, TlsSession client, Socket _, IDisposable contexts) = await ConnectAsync();
+        await using (server)
+        await using (client)
+        using (contexts)
+        {
+            await client.WriteAsync("all of it"u8.ToArray());
+            await client.ShutdownAsync();
+
+            byte[] buffer = new byte[64];
+            Assert.Equal("all of it", System.Text.Encoding.ASCII.GetString(buffer, 0, await server.ReadAsync(buffer).AsTask().WaitAsync(HandshakeTimeout)));
+            Assert.Equal(0, await server.ReadAsync(buffer).AsTask().WaitAsync(HandshakeTimeout));
+            Assert.True(server.CloseNotifyReceived);
         }
     }
 
