@@ -24,7 +24,8 @@
 # Env: BENCH_BUILD=head (default: build the committed HEAD in the temp dir) | worktree (the
 #      working tree, uncommitted edits included) | none (run artifacts/tlsgw as it is);
 #      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
-#      BENCH_SECONDS (default 5) per s_time run; BENCH_WARMUP (default 8) seconds of each
+#      BENCH_SECONDS (default 5) seconds of each handshake load per side, run as one-second
+#      slices that alternate between the sides (see measure_handshakes); BENCH_WARMUP (default 8) seconds of each
 #      handshake kind per side before each run's figures;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
 #      temp dir (configs, logs) for a post-mortem; BENCH_ADMIN=1 gives each tlsgw an admin port
@@ -39,7 +40,7 @@ runs="${BENCH_RUNS:-1}"
 load_seconds="${BENCH_SECONDS:-5}"
 warmup_seconds="${BENCH_WARMUP:-8}"
 stime_clients="${BENCH_STIME_CLIENTS:-2}"
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 2; }
+[[ "$runs" =~ ^[1-9][0-9]*$ && "$load_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS and BENCH_SECONDS must be positive integers" >&2; exit 2; }
 # tlsgw edge accepts at most 10,000 connections per listener (LimitsConfig.Default, no flag
 # for it), so 10,000 idle clients would see the last few refused: both sides get 9,900.
 idle_connections=9900
@@ -140,8 +141,11 @@ load_cpu_ms() {
 # terminator's CPU seconds and, as % of one core over the run: the terminator, the rest of
 # the server core, the load generators, the upstream, the rest of the client core, and the
 # client core's total busy time. The "rest" is other people's jobs on a shared machine: what
-# makes a figure bound by a shared core unreliable.
-declare -A cpu_s cpu_row
+# makes a figure bound by a shared core unreliable. Called again with the same KEY, it adds:
+# cpu_s and cpu_row then cover every slice run under KEY (cpu_sum holds the summed differences
+# of the cpu_mark fields, loadgen_ms the load generators' CPU).
+declare -A cpu_s cpu_row cpu_sum loadgen_ms
+no_cpu="0 0 0 0 0 0 0 0"   # a cpu_mark of zeros: the origin the sums are measured from
 with_cpu() {
     local key=$1 pid=$2; shift 2
     local before after rc=0
@@ -150,8 +154,11 @@ with_cpu() {
     "$@" >"$tmp/out" || rc=$?
     times >"$tmp/times1"
     after=$(cpu_mark "$pid" "$upstream_worker")
-    cpu_s[$key]=$(cpu_seconds "$before" "$after")
-    cpu_row[$key]=$(cpu_usage_row "$before" "$after" $(($(load_cpu_ms "$tmp/times1") - $(load_cpu_ms "$tmp/times0"))))
+    cpu_sum[$key]=$(awk -v a="$before" -v b="$after" -v s="${cpu_sum[$key]:-$no_cpu}" \
+        'BEGIN {split(a, x); split(b, y); n = split(s, t); for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i] + y[i] - x[i]}')
+    loadgen_ms[$key]=$((${loadgen_ms[$key]:-0} + $(load_cpu_ms "$tmp/times1") - $(load_cpu_ms "$tmp/times0")))
+    cpu_s[$key]=$(cpu_seconds "$no_cpu" "${cpu_sum[$key]}")
+    cpu_row[$key]=$(cpu_usage_row "$no_cpu" "${cpu_sum[$key]}" "${loadgen_ms[$key]}")
     return $rc
 }
 
@@ -389,12 +396,12 @@ stime() { taskset -c "$client_cpu" openssl s_time -ciphersuites "$client_suites"
 # resumes: resumption is measured with TLS 1.2 (ticket inside the handshake), and with
 # TLS 1.3 plus `-www /small` (the request reads the ticket) next to the same with full
 # handshakes. s_time's "real seconds" is a whole number, so rates use wall time taken here.
-s_time_run() {  # s_time_run PORT S_TIME_ARGS...: prints "RATE RESUMED_FRACTION CONNECTIONS"
-    local p=$1 i spids=() t0 t1; shift
+s_time_run() {  # s_time_run PORT SECONDS S_TIME_ARGS...: prints "WALL_MS CONNECTIONS RESUMED_MARKS MARKS"
+    local p=$1 seconds=$2 i spids=() t0 t1; shift 2
     t0=$(date +%s%N)
     for i in $(seq 1 "$stime_clients"); do
         taskset -c "$client_cpu" openssl s_time -ciphersuites "$client_suites" -connect "127.0.0.1:$p" "$@" \
-            -time "$load_seconds" >"$tmp/stime.$i" 2>&1 &
+            -time "$seconds" >"$tmp/stime.$i" 2>&1 &
         spids+=($!)
     done
     wait "${spids[@]}" || true
@@ -402,7 +409,7 @@ s_time_run() {  # s_time_run PORT S_TIME_ARGS...: prints "RATE RESUMED_FRACTION 
     cat "$tmp"/stime.* | awk -v wall_ms=$(((t1 - t0) / 1000000)) '
         / connections in [0-9.]+s;/ {n += $1}
         /^[*rt3]+$/ {all += length($0); r += gsub(/r/, "r")}
-        END {printf "%.0f %.2f %d\n", n * 1000 / wall_ms, all ? r / all : 0, n}'
+        END {printf "%d %d %d %d\n", wall_ms, n, r, all}'
     rm -f "$tmp"/stime.*
 }
 handshake_metrics=(hs_new hs_new_rsa hs_new_mtls hs_reuse12 hs_new_get hs_reuse_get)
@@ -411,21 +418,36 @@ declare -A stime_args=(
     [hs_reuse12]="-tls1_2 -reuse" [hs_new_get]="-tls1_3 -new -www /small" [hs_reuse_get]="-tls1_3 -reuse -www /small"
 )
 declare -A listener_of=([hs_new_rsa]=rsa [hs_new_mtls]=mtls)   # the rest use the ECDSA listener
+# Each load runs as BENCH_SECONDS one-second slices per side, the sides taking turns slice by
+# slice (A B, B A, A B, ...). This VM's speed moves by ±30 % within seconds when neighbours are
+# busy; 5-second runs one side after the other let that fall on one side only, and moved the same
+# code's ratios by up to ±0.2 between passes (bench/RESULTS.md, 2026-11-24). Each side's figures
+# are its slices summed: connections over its own wall time, and its CPU over its connections.
 measure_handshakes() {
-    local m side variant rate fraction connections
+    local m side variant slice wall connections resumed marks order
+    local -A wall_ms connections_of resumed_of marks_of
     for m in "${handshake_metrics[@]}"; do
         variant=${listener_of[$m]:-ecdsa}
+        wall_ms=(); connections_of=(); resumed_of=(); marks_of=()
+        log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $load_seconds one-second slices per side, alternating"
+        for slice in $(seq 1 "$load_seconds"); do
+            order=("${sides[@]}"); ((slice % 2)) || order=("${sides[1]}" "${sides[0]}")
+            for side in "${order[@]}"; do
+                # shellcheck disable=SC2086 # the arguments are meant to split
+                with_cpu "$run,$side,$m" "${server_pid[$side,$variant]}" s_time_run "${port[$side,$variant]}" 1 ${stime_args[$m]}
+                read -r wall connections resumed marks <"$tmp/out"
+                wall_ms[$side]=$((${wall_ms[$side]:-0} + wall)); connections_of[$side]=$((${connections_of[$side]:-0} + connections))
+                resumed_of[$side]=$((${resumed_of[$side]:-0} + resumed)); marks_of[$side]=$((${marks_of[$side]:-0} + marks))
+            done
+            check_alive
+        done
         for side in "${sides[@]}"; do
-            log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $side"
-            # shellcheck disable=SC2086 # the arguments are meant to split
-            with_cpu "$run,$side,$m" "${server_pid[$side,$variant]}" s_time_run "${port[$side,$variant]}" ${stime_args[$m]}
-            read -r rate fraction connections <"$tmp/out"
-            put "$side" "$m" "$rate"; put "$side" "reused_$m" "$fraction"
-            put "$side" "${m}_cost" "$(awk -v s="${cpu_s[$run,$side,$m]}" -v n="$connections" 'BEGIN {print n ? sprintf("%.0f", s * 1e6 / n) : "ERR"}')"
+            put "$side" "$m" "$(awk -v n="${connections_of[$side]}" -v w="${wall_ms[$side]}" 'BEGIN {printf "%.0f", w ? n * 1000 / w : 0}')"
+            put "$side" "reused_$m" "$(awk -v r="${resumed_of[$side]}" -v a="${marks_of[$side]}" 'BEGIN {printf "%.2f", a ? r / a : 0}')"
+            put "$side" "${m}_cost" "$(awk -v s="${cpu_s[$run,$side,$m]}" -v n="${connections_of[$side]}" 'BEGIN {print n ? sprintf("%.0f", s * 1e6 / n) : "ERR"}')"
             if [[ $m == hs_new_mtls && "${result[$run,$side,mtls_check]}" != ok ]]; then
                 put "$side" "$m" ERR; put "$side" "${m}_cost" ERR
             fi
-            check_alive
         done
     done
 }
@@ -729,7 +751,7 @@ report="$tmp/report.md"
     echo "- share of s_time connections resumed, tlsgw / nginx: TLS 1.3 -new ECDSA $(across tlsgw reused_hs_new) / $(across nginx reused_hs_new)," \
         "RSA $(across tlsgw reused_hs_new_rsa) / $(across nginx reused_hs_new_rsa), mTLS $(across tlsgw reused_hs_new_mtls) / $(across nginx reused_hs_new_mtls)," \
         "TLS 1.2 -reuse $(across tlsgw reused_hs_reuse12) / $(across nginx reused_hs_reuse12)," \
-        "TLS 1.3 -reuse -www $(across tlsgw reused_hs_reuse_get) / $(across nginx reused_hs_reuse_get); $stime_clients concurrent s_time clients × ${load_seconds}s."
+        "TLS 1.3 -reuse -www $(across tlsgw reused_hs_reuse_get) / $(across nginx reused_hs_reuse_get); $stime_clients concurrent s_time clients × ${load_seconds} one-second slices per side, the sides alternating."
     echo "- mTLS enforced (GET with the client certificate succeeds, without it fails): tlsgw $(across tlsgw mtls_check), nginx $(across nginx mtls_check)."
     echo "- upstream alone (plain HTTP, client core): $(med upstream mbps) MB/s for /big; p50/p99 $(med upstream p50_new)/$(med upstream p99_new) ms for /small on new connections."
     echo "- RSS before the idle test: tlsgw $(kib_as_mib "$(med tlsgw rss_before)") MiB, nginx worker $(kib_as_mib "$(med nginx rss_before)") MiB" \
