@@ -5,7 +5,9 @@
 # handshakes/s, MB/s through the terminator (one connection, 256 MiB; and MiB/s of 1 MiB bodies
 # on 16 kept-alive connections), request latency (p50/p99, one connection and 32 concurrent
 # kept-alive ones), memory per idle connection (9,900 of them). Every figure is the median of
-# BENCH_RUNS runs, and is meant as a ratio, never an absolute.
+# BENCH_RUNS runs, and is meant as a ratio, never an absolute. Within a run, every load but the
+# idle one runs in turns, the two sides alternating (A B, B A, ...), so that what changes on a
+# shared machine over seconds falls on both sides alike; a side's figures are its turns pooled.
 #
 # Layout (the machine has 2 cores):
 #   CPU 0: the terminators under test — three tlsgw edge processes (ECDSA, RSA, mTLS) and one
@@ -24,8 +26,8 @@
 # Env: BENCH_BUILD=head (default: build the committed HEAD in the temp dir) | worktree (the
 #      working tree, uncommitted edits included) | none (run artifacts/tlsgw as it is);
 #      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
-#      BENCH_SECONDS (default 5) seconds of each handshake load per side, run as one-second
-#      slices that alternate between the sides (see measure_handshakes); BENCH_WARMUP (default 8) seconds of each
+#      BENCH_SECONDS (default 5): turns per side of each load (a handshake turn lasts one second;
+#      the request, h2load and transfer loads split their work over the turns); BENCH_WARMUP (default 8) seconds of each
 #      handshake kind per side before each run's figures;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
 #      temp dir (configs, logs) for a post-mortem; BENCH_ADMIN=1 gives each tlsgw an admin port
@@ -418,6 +420,9 @@ declare -A stime_args=(
     [hs_reuse12]="-tls1_2 -reuse" [hs_new_get]="-tls1_3 -new -www /small" [hs_reuse_get]="-tls1_3 -reuse -www /small"
 )
 declare -A listener_of=([hs_new_rsa]=rsa [hs_new_mtls]=mtls)   # the rest use the ECDSA listener
+# turns SLICE: the two sides in the order they take slice SLICE (A B, B A, A B, ...).
+turns() { if (($1 % 2)); then echo "${sides[@]}"; else echo "${sides[1]} ${sides[0]}"; fi; }
+
 # Each load runs as BENCH_SECONDS one-second slices per side, the sides taking turns slice by
 # slice (A B, B A, A B, ...). This VM's speed moves by ±30 % within seconds when neighbours are
 # busy; 5-second runs one side after the other let that fall on one side only, and moved the same
@@ -431,7 +436,7 @@ measure_handshakes() {
         wall_ms=(); connections_of=(); resumed_of=(); marks_of=()
         log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $load_seconds one-second slices per side, alternating"
         for slice in $(seq 1 "$load_seconds"); do
-            order=("${sides[@]}"); ((slice % 2)) || order=("${sides[1]}" "${sides[0]}")
+            read -ra order <<<"$(turns "$slice")"
             for side in "${order[@]}"; do
                 # shellcheck disable=SC2086 # the arguments are meant to split
                 with_cpu "$run,$side,$m" "${server_pid[$side,$variant]}" s_time_run "${port[$side,$variant]}" 1 ${stime_args[$m]}
@@ -455,42 +460,53 @@ measure_handshakes() {
 # --- 3. MB/s through the terminator: the 256 MiB file over one TLS 1.3 connection, best of 3;
 # a short or non-200 transfer is an error, not a fast one. The upstream alone (plain HTTP,
 # same file, same core) is measured too, to show it is not what limits the figure.
-best_of_3() {  # best_of_3 CMD...: best MB/s (10^6 bytes/s) of 3 runs of CMD printing "speed size code"
-    local best=0 speed size code line
-    for _ in 1 2 3; do
-        line=$("$@" || true)   # $(...) not <(...): the shell must reap it for `times`
-        read -r speed size code <<<"$line"
-        if [[ "${code:-}" != 200 || "${size:-}" != "$big_bytes" ]]; then
-            log "transfer failed: '$line'"; echo ERR; return 0
-        fi
-        best=$(awk -v a="$best" -v b="$speed" 'BEGIN {print (b > a ? b : a)}')
-    done
-    awk -v b="$best" 'BEGIN {printf "%.1f\n", b / 1e6}'
+transfer_mbps() {  # transfer_mbps CMD...: MB/s (10^6 bytes/s) of one run of CMD printing "speed size code"; ERR unless whole and 200
+    local speed size code line
+    line=$("$@" || true)   # $(...) not <(...): the shell must reap it for `times`
+    read -r speed size code <<<"$line"
+    if [[ "${code:-}" != 200 || "${size:-}" != "$big_bytes" ]]; then
+        log "transfer failed: '$line'"; echo ERR; return 0
+    fi
+    awk -v b="$speed" 'BEGIN {printf "%.1f\n", b / 1e6}'
 }
+best() { sort -g | awk '/^[0-9.]+$/ {b = $1} /ERR/ {e = 1} END {print e || b == "" ? "ERR" : b}'; }  # best of the figures on stdin; ERR if any failed
 measure_single_stream() {
-    local side
+    local side transfer
+    local -A speeds
+    for transfer in 1 2 3; do   # one transfer per side at a time, the sides taking turns
+        for side in $(turns "$transfer"); do
+            log "throughput, one connection, transfer $transfer of 3: $side"
+            with_cpu "$run,$side,mbps" "${server_pid[$side,ecdsa]}" transfer_mbps curl_tls "${port[$side,ecdsa]}" /big
+            speeds[$side]+="$(cat "$tmp/out") "
+            check_alive
+        done
+    done
     for side in "${sides[@]}"; do
-        log "throughput, one connection: $side"
-        with_cpu "$run,$side,mbps" "${server_pid[$side,ecdsa]}" best_of_3 curl_tls "${port[$side,ecdsa]}" /big
-        put "$side" mbps "$(cat "$tmp/out")"
+        put "$side" mbps "$(tr ' ' '\n' <<<"${speeds[$side]}" | grep . | best)"
         # Terminator CPU per GB moved: 3 transfers of the file.
         put "$side" mbps_cost "$(awk -v s="${cpu_s[$run,$side,mbps]}" -v r="${result[$run,$side,mbps]}" -v b="$big_bytes" \
             'BEGIN {print r == "ERR" ? "ERR" : sprintf("%.2f", s / (3 * b / 1e9))}')"
-        check_alive
     done
-    put upstream mbps "$(best_of_3 on_client curl -s -o /dev/null --max-time 60 \
-        -w '%{speed_download} %{size_download} %{http_code}\n' "http://127.0.0.1:$upstream_port/big")"
+    put upstream mbps "$(for _ in 1 2 3; do transfer_mbps on_client curl -s -o /dev/null --max-time 60 \
+        -w '%{speed_download} %{size_download} %{http_code}\n' "http://127.0.0.1:$upstream_port/big"; done | best)"
 }
 
 # --- 4. h2load over HTTP/1.1 (--h1; neither terminator offers ALPN, so h2load falls back to
 # HTTP/1.1 and says so on stderr) on kept-alive connections, one request in flight on each.
 # 4a: MiB/s of 1 MiB bodies on 16 connections. 4b: request rate and the p50/p99 of "time for
 # request" (send to last byte; connect and handshake excluded) of /small on 32 connections,
-# from h2load's per-request log since its summary has no percentiles.
-h2load_run() {  # h2load_run PORT PATH CLIENTS REQUESTS: h2load's summary on stdout, per-request log in $tmp/h2load.log
-    rm -f "$tmp/h2load.log"
+# from h2load's per-request log since its summary has no percentiles. Each load runs in
+# BENCH_SECONDS slices per side, the sides taking turns (as the handshakes do); a side's figures
+# are its slices summed, and its percentiles are over the requests of all its slices.
+h2load_run() {  # h2load_run PORT PATH CLIENTS REQUESTS [LOG]: h2load's summary on stdout, per-request log appended to LOG
+    local log_file=${5:-$tmp/h2load.log}
+    [[ $# -ge 5 ]] || rm -f "$log_file"
     on_client timeout "$load_timeout" h2load --h1 --tls13-ciphers "$client_suites" -t 1 -c "$3" -n "$4" \
-        --log-file "$tmp/h2load.log" "https://127.0.0.1:$1$2" 2>>"$tmp/h2load.err"
+        --log-file "$tmp/h2load.slice.log" "https://127.0.0.1:$1$2" 2>>"$tmp/h2load.err"
+    local rc=$?
+    cat "$tmp/h2load.slice.log" >>"$log_file" 2>/dev/null
+    rm -f "$tmp/h2load.slice.log"
+    return $rc
 }
 h2load_summary() {  # h2load_summary FILE: "SECONDS SUCCEEDED DATA_BYTES" from h2load's output
     awk '/^finished in / {t = $3; s = t ~ /ms,?$/ ? t * 1e-3 : t ~ /us,?$/ ? t * 1e-6 : t + 0}
@@ -498,66 +514,98 @@ h2load_summary() {  # h2load_summary FILE: "SECONDS SUCCEEDED DATA_BYTES" from h
          /^traffic: / {if (match($0, /\(([0-9]+)\) data/)) {d = substr($0, RSTART + 1, RLENGTH - 7)}}
          END {printf "%s %d %d\n", s + 0, ok, d}' "$1"
 }
-log_percentiles() {  # log_percentiles FILE N: "P50_MS P99_MS" of column 3 (µs), nearest rank; ERR unless N rows, all 200
-    awk -F'\t' '$2 == 200 {print $3}' "$1" | sort -n | awk -v want="$2" '{v[NR] = $1}
+p50_p99() {  # p50_p99 N PER_MS: "P50_MS P99_MS" of the numbers on stdin (PER_MS of them to a ms), nearest rank; ERR unless N of them
+    sort -g | awk -v want="$1" -v per="$2" '{v[NR] = $1}
         END {if (NR != want || NR == 0) {print "ERR ERR"; exit}
              r50 = int((NR * 50 + 99) / 100); r99 = int((NR * 99 + 99) / 100)
-             printf "%.3f %.3f\n", v[r50] / 1000, v[r99] / 1000}'
+             printf "%.3f %.3f\n", v[r50] / per, v[r99] / per}'
 }
+log_percentiles() {  # log_percentiles FILE N: "P50_MS P99_MS" of h2load's column 3 (µs); ERR unless N rows, all 200
+    awk -F'\t' '$2 == 200 {print $3}' "$1" | p50_p99 "$2" 1000
+}
+h2load_slices() {  # h2load_slices KEY PATH CLIENTS REQUESTS: each side's REQUESTS in BENCH_SECONDS turns; "SECONDS OK BYTES" per side in h2_total
+    local key=$1 path=$2 clients=$3 requests=$4 slice side secs ok bytes
+    local per_slice=$((requests / load_seconds))
+    h2_total=(); rm -f "$tmp"/h2load.*.log
+    for slice in $(seq 1 "$load_seconds"); do
+        for side in $(turns "$slice"); do
+            with_cpu "$run,$side,$key" "${server_pid[$side,ecdsa]}" h2load_run "${port[$side,ecdsa]}" "$path" "$clients" "$per_slice" "$tmp/h2load.$side.log" || true
+            read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
+            [[ ${ok:-0} == "$per_slice" ]] || { log "h2load $path on $side: $ok of $per_slice succeeded"; tail -5 "$tmp/out" >&2; }
+            h2_total[$side]=$(awk -v t="${h2_total[$side]:-0 0 0}" -v s="$secs" -v o="$ok" -v b="$bytes" \
+                'BEGIN {split(t, x); printf "%s %d %d", x[1] + s, x[2] + o, x[3] + b}')
+        done
+        check_alive
+    done
+}
+declare -A h2_total
 measure_h2load() {
     local side secs ok bytes p50 p99
+    # What the turns add up to (the requests split evenly over them).
+    local bulk_total=$((bulk_requests / load_seconds * load_seconds)) small_total=$((small_requests / load_seconds * load_seconds))
+    log "h2load, $bulk_requests × 1 MiB on $bulk_clients connections, $load_seconds turns per side"
+    h2load_slices h2_bulk /1m "$bulk_clients" "$bulk_requests"
     for side in "${sides[@]}"; do
-        log "h2load, $bulk_requests × 1 MiB on $bulk_clients connections: $side"
-        with_cpu "$run,$side,h2_bulk" "${server_pid[$side,ecdsa]}" h2load_run "${port[$side,ecdsa]}" /1m "$bulk_clients" "$bulk_requests" || true
-        read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
-        if ((ok == bulk_requests && bytes == bulk_requests * mib)); then
+        read -r secs ok bytes <<<"${h2_total[$side]}"
+        if ((ok == bulk_total && bytes == bulk_total * mib)); then
             put "$side" h2_bulk "$(awk -v b="$bytes" -v s="$secs" -v m="$mib" 'BEGIN {printf "%.1f", b / m / s}')"
             put "$side" h2_bulk_cost "$(awk -v c="${cpu_s[$run,$side,h2_bulk]}" -v b="$bytes" 'BEGIN {printf "%.2f", c / (b / 2^30)}')"
         else
-            log "h2load /1m on $side: $ok of $bulk_requests succeeded, $bytes bytes"; tail -5 "$tmp/out" >&2
             put "$side" h2_bulk ERR; put "$side" h2_bulk_cost ERR
         fi
-        check_alive
+    done
 
-        log "h2load, $small_requests × /small on $small_clients connections: $side"
-        with_cpu "$run,$side,h2_small" "${server_pid[$side,ecdsa]}" h2load_run "${port[$side,ecdsa]}" /small "$small_clients" "$small_requests" || true
-        read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
-        read -r p50 p99 <<<"$(log_percentiles "$tmp/h2load.log" "$small_requests")"
-        if ((ok == small_requests)) && [[ $p99 != ERR ]]; then
+    log "h2load, $small_requests × /small on $small_clients connections, $load_seconds turns per side"
+    h2load_slices h2_small /small "$small_clients" "$small_requests"
+    for side in "${sides[@]}"; do
+        read -r secs ok bytes <<<"${h2_total[$side]}"
+        read -r p50 p99 <<<"$(log_percentiles "$tmp/h2load.$side.log" "$small_total")"
+        if ((ok == small_total)) && [[ $p99 != ERR ]]; then
             put "$side" h2_small_rps "$(awk -v n="$ok" -v s="$secs" 'BEGIN {printf "%.0f", n / s}')"
             put "$side" h2_small_p50 "$p50"; put "$side" h2_small_p99 "$p99"
-            # Includes the 32 handshakes: well under 1 µs per request.
+            # Includes the 32 handshakes of each slice: well under 1 µs per request.
             put "$side" h2_small_cost "$(awk -v c="${cpu_s[$run,$side,h2_small]}" -v n="$ok" 'BEGIN {printf "%.0f", c * 1e6 / n}')"
         else
-            log "h2load /small on $side: $ok of $small_requests succeeded"; tail -5 "$tmp/out" >&2
             put "$side" h2_small_rps ERR; put "$side" h2_small_p50 ERR; put "$side" h2_small_p99 ERR; put "$side" h2_small_cost ERR
         fi
-        check_alive
     done
 }
 
 # --- 5. Latency of GET /small, one request at a time: a new connection (full handshake) per
 # request, then many requests on one kept-alive connection (the upstream keeps it alive; both
 # sides just relay).
-latency() {  # latency PORT MODE N [--plain]: prints "P50 P99 CIPHER", P50/P99 "ERR" if any request failed
+latency() {  # latency PORT MODE N [ARGS...]: prints "P50 P99 CIPHER", P50/P99 "ERR" if any request failed
     local p=$1 mode=$2 n=$3 line; shift 3
     line=$(on_client timeout "$load_timeout" "$python" bench/tls_latency.py --port "$p" --cafile "$ca" --mode "$mode" -n "$n" \
         --warmup "$latency_warmup" "$@" 2>>"$tmp/latency.err") || true
     awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}}
          END {if (v["errors"] > 0 || v["n"] == 0) print "ERR ERR", v["cipher"]; else print v["p50_ms"], v["p99_ms"], v["cipher"]}' <<<"$line"
 }
+# Each mode's requests run in BENCH_SECONDS turns per side (as the handshakes do); a side's
+# percentiles are over the requests of all its turns, its CPU per request over all of them.
 measure_latency() {
-    local mode n side p50 p99
+    local mode n per_turn turn side p50 p99 failed
+    local -A failed_of
     for mode in new keepalive; do
         n=$latency_new_requests; [[ $mode == keepalive ]] && n=$latency_keepalive_requests
-        for side in "${sides[@]}"; do
-            log "latency ($mode, $n requests): $side"
-            with_cpu "$run,$side,lat_$mode" "${server_pid[$side,ecdsa]}" latency "${port[$side,ecdsa]}" "$mode" "$n"
-            read -r p50 p99 "python_cipher[$side]" <"$tmp/out"
-            put "$side" "p50_$mode" "$p50"; put "$side" "p99_$mode" "$p99"
-            # Terminator CPU per request relayed (warm-up requests included: they were served too).
-            put "$side" "cost_$mode" "$(awk -v s="${cpu_s[$run,$side,lat_$mode]}" -v n=$((n + latency_warmup)) 'BEGIN {printf "%.0f", s * 1e6 / n}')"
+        per_turn=$((n / load_seconds)); n=$((per_turn * load_seconds))
+        log "latency ($mode, $n requests): $load_seconds turns per side"
+        rm -f "$tmp"/latency.*.samples; failed_of=()
+        for turn in $(seq 1 "$load_seconds"); do
+            for side in $(turns "$turn"); do
+                with_cpu "$run,$side,lat_$mode" "${server_pid[$side,ecdsa]}" latency "${port[$side,ecdsa]}" "$mode" "$per_turn" \
+                    --samples "$tmp/latency.$side.samples"
+                read -r p50 _ "python_cipher[$side]" <"$tmp/out"
+                [[ $p50 != ERR ]] || failed_of[$side]=1
+            done
             check_alive
+        done
+        for side in "${sides[@]}"; do
+            read -r p50 p99 <<<"$(p50_p99 "$n" 1 <"$tmp/latency.$side.samples")"
+            [[ -z "${failed_of[$side]:-}" ]] || { p50=ERR; p99=ERR; }
+            put "$side" "p50_$mode" "$p50"; put "$side" "p99_$mode" "$p99"
+            # Terminator CPU per request relayed (each turn's warm-up requests included: they were served too).
+            put "$side" "cost_$mode" "$(awk -v s="${cpu_s[$run,$side,lat_$mode]}" -v n=$((n + load_seconds * latency_warmup)) 'BEGIN {printf "%.0f", s * 1e6 / n}')"
         done
     done
     read -r p50 p99 _ <<<"$(latency "$upstream_port" new "$latency_new_requests" --plain)"
@@ -721,6 +769,7 @@ report="$tmp/report.md"
     else
         echo "One run (BENCH_RUNS=3 gives medians of three)."
     fi
+    echo "Within a run each load ran in $load_seconds turns per side (3 for the 256 MiB transfer), the sides alternating turn by turn; the idle test ran once per side."
     echo "Terminators on CPU $server_cpu; load generators and the shared plaintext upstream on CPU $client_cpu." \
         "Negotiated with the browser suite order of s_time, curl, h2load and s_client: tlsgw ${negotiated[tlsgw,ecdsa]} (RSA listener: ${negotiated[tlsgw,rsa]});" \
         "nginx ${negotiated[nginx,ecdsa]} (RSA listener: ${negotiated[nginx,rsa]})." \

@@ -8,7 +8,8 @@
   --plain           the same without TLS, to check the upstream alone is not the bottleneck.
 
 Prints one line: "p50_ms=… p99_ms=… n=… errors=… cipher=…" (cipher: the TLS 1.3 suite
-negotiated, since this client offers OpenSSL's default order). Stdlib only, so it runs anywhere python3 does.
+negotiated, since this client offers OpenSSL's default order); --samples FILE also appends each
+request's latency to FILE, so runs in turns can be pooled. Stdlib only, so it runs anywhere python3 does.
 A request's latency runs from before connect (or before send, when kept alive) until the
 last byte of the body; reading to Content-Length rather than to EOF keeps the upstream's
 close out of the figure.
@@ -62,6 +63,7 @@ def main():
     parser.add_argument("-n", type=int, default=300, help="measured requests")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests first")
     parser.add_argument("--path", default="/small")
+    parser.add_argument("--samples", help="append each measured request's latency (ms, one a line) to this file")
     args = parser.parse_args()
 
     context = None
@@ -111,6 +113,9 @@ def main():
     if not samples:
         print(f"p50_ms=nan p99_ms=nan n=0 errors={errors} cipher={cipher}")
         return 1
+    if args.samples:
+        with open(args.samples, "a", encoding="ascii") as out:
+            out.writelines(f"{s:.6f}\n" for s in samples)
     samples.sort()
     print(f"p50_ms={percentile(samples, 50):.3f} p99_ms={percentile(samples, 99):.3f} "
           f"n={len(samples)} errors={errors} cipher={cipher}")
