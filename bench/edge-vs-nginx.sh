@@ -26,7 +26,7 @@
 # Env: BENCH_BUILD=head (default: build the committed HEAD in the temp dir) | worktree (the
 #      working tree, uncommitted edits included) | none (run artifacts/tlsgw as it is);
 #      BENCH_RUNS (default 1): whole runs, terminators restarted for each, medians reported;
-#      BENCH_SECONDS (default 5): turns per side of each load (a handshake turn lasts one second;
+#      BENCH_SECONDS (default 5, at most 100): turns per side of each load (a handshake turn lasts two seconds;
 #      the request, h2load and transfer loads split their work over the turns); BENCH_WARMUP (default 8) seconds of each
 #      handshake kind per side before each run's figures;
 #      BENCH_STIME_CLIENTS (default 2) concurrent s_time processes; BENCH_KEEP=1 keeps the
@@ -42,7 +42,8 @@ runs="${BENCH_RUNS:-1}"
 load_seconds="${BENCH_SECONDS:-5}"
 warmup_seconds="${BENCH_WARMUP:-8}"
 stime_clients="${BENCH_STIME_CLIENTS:-2}"
-[[ "$runs" =~ ^[1-9][0-9]*$ && "$load_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS and BENCH_SECONDS must be positive integers" >&2; exit 2; }
+[[ "$runs" =~ ^[1-9][0-9]*$ && "$load_seconds" =~ ^[1-9][0-9]*$ ]] && ((load_seconds <= 100)) ||
+    { echo "bench: BENCH_RUNS must be a positive integer, BENCH_SECONDS one from 1 to 100 (turns per side)" >&2; exit 2; }
 # tlsgw edge accepts at most 10,000 connections per listener (LimitsConfig.Default, no flag
 # for it), so 10,000 idle clients would see the last few refused: both sides get 9,900.
 idle_connections=9900
@@ -157,7 +158,7 @@ with_cpu() {
     times >"$tmp/times1"
     after=$(cpu_mark "$pid" "$upstream_worker")
     cpu_sum[$key]=$(awk -v a="$before" -v b="$after" -v s="${cpu_sum[$key]:-$no_cpu}" \
-        'BEGIN {split(a, x); split(b, y); n = split(s, t); for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i] + y[i] - x[i]}')
+        'BEGIN {split(a, x); split(b, y); n = split(s, t); for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? " " : ""), t[i] + (y[i] - x[i])}')
     loadgen_ms[$key]=$((${loadgen_ms[$key]:-0} + $(load_cpu_ms "$tmp/times1") - $(load_cpu_ms "$tmp/times0")))
     cpu_s[$key]=$(cpu_seconds "$no_cpu" "${cpu_sum[$key]}")
     cpu_row[$key]=$(cpu_usage_row "$no_cpu" "${cpu_sum[$key]}" "${loadgen_ms[$key]}")
@@ -420,10 +421,15 @@ declare -A stime_args=(
     [hs_reuse12]="-tls1_2 -reuse" [hs_new_get]="-tls1_3 -new -www /small" [hs_reuse_get]="-tls1_3 -reuse -www /small"
 )
 declare -A listener_of=([hs_new_rsa]=rsa [hs_new_mtls]=mtls)   # the rest use the ECDSA listener
+# next_second: sleeps until the clock's next whole second. s_time stops once its clock, in whole
+# seconds, is past its start + -time: started just after a second begins, every client runs
+# -time + 1 seconds and they all stop together (started at random, a turn would last 1-2 s).
+next_second() { sleep "0.$(printf %09d $((1000000000 - $(date +%s%N) % 1000000000)))"; }
+
 # turns SLICE: the two sides in the order they take slice SLICE (A B, B A, A B, ...).
 turns() { if (($1 % 2)); then echo "${sides[@]}"; else echo "${sides[1]} ${sides[0]}"; fi; }
 
-# Each load runs as BENCH_SECONDS one-second slices per side, the sides taking turns slice by
+# Each load runs as BENCH_SECONDS two-second slices per side, the sides taking turns slice by
 # slice (A B, B A, A B, ...). This VM's speed moves by ±30 % within seconds when neighbours are
 # busy; 5-second runs one side after the other let that fall on one side only, and moved the same
 # code's ratios by up to ±0.2 between passes (bench/RESULTS.md, 2026-11-24). Each side's figures
@@ -434,10 +440,11 @@ measure_handshakes() {
     for m in "${handshake_metrics[@]}"; do
         variant=${listener_of[$m]:-ecdsa}
         wall_ms=(); connections_of=(); resumed_of=(); marks_of=()
-        log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $load_seconds one-second slices per side, alternating"
+        log "s_time ${stime_args[$m]/ -cert*/ -cert client.pem} ($variant): $load_seconds two-second slices per side, alternating"
         for slice in $(seq 1 "$load_seconds"); do
             read -ra order <<<"$(turns "$slice")"
             for side in "${order[@]}"; do
+                next_second
                 # shellcheck disable=SC2086 # the arguments are meant to split
                 with_cpu "$run,$side,$m" "${server_pid[$side,$variant]}" s_time_run "${port[$side,$variant]}" 1 ${stime_args[$m]}
                 read -r wall connections resumed marks <"$tmp/out"
@@ -512,7 +519,7 @@ h2load_summary() {  # h2load_summary FILE: "SECONDS SUCCEEDED DATA_BYTES" from h
     awk '/^finished in / {t = $3; s = t ~ /ms,?$/ ? t * 1e-3 : t ~ /us,?$/ ? t * 1e-6 : t + 0}
          /^requests: / {ok = $8}
          /^traffic: / {if (match($0, /\(([0-9]+)\) data/)) {d = substr($0, RSTART + 1, RLENGTH - 7)}}
-         END {printf "%s %d %d\n", s + 0, ok, d}' "$1"
+         END {printf "%s %.0f %.0f\n", s + 0, ok, d}' "$1"
 }
 p50_p99() {  # p50_p99 N PER_MS: "P50_MS P99_MS" of the numbers on stdin (PER_MS of them to a ms), nearest rank; ERR unless N of them
     sort -g | awk -v want="$1" -v per="$2" '{v[NR] = $1}
@@ -533,7 +540,7 @@ h2load_slices() {  # h2load_slices KEY PATH CLIENTS REQUESTS: each side's REQUES
             read -r secs ok bytes <<<"$(h2load_summary "$tmp/out")"
             [[ ${ok:-0} == "$per_slice" ]] || { log "h2load $path on $side: $ok of $per_slice succeeded"; tail -5 "$tmp/out" >&2; }
             h2_total[$side]=$(awk -v t="${h2_total[$side]:-0 0 0}" -v s="$secs" -v o="$ok" -v b="$bytes" \
-                'BEGIN {split(t, x); printf "%s %d %d", x[1] + s, x[2] + o, x[3] + b}')
+                'BEGIN {split(t, x); printf "%s %.0f %.0f", x[1] + s, x[2] + o, x[3] + b}')
         done
         check_alive
     done
@@ -584,7 +591,7 @@ latency() {  # latency PORT MODE N [ARGS...]: prints "P50 P99 CIPHER", P50/P99 "
 # Each mode's requests run in BENCH_SECONDS turns per side (as the handshakes do); a side's
 # percentiles are over the requests of all its turns, its CPU per request over all of them.
 measure_latency() {
-    local mode n per_turn turn side p50 p99 failed
+    local mode n per_turn turn side p50 p99
     local -A failed_of
     for mode in new keepalive; do
         n=$latency_new_requests; [[ $mode == keepalive ]] && n=$latency_keepalive_requests
@@ -649,9 +656,8 @@ measure_idle() {
 }
 
 # --- The runs.
-# Every load runs on one side, then the other; the order alternates between runs, so whatever
-# drifts on a shared machine during a run (a neighbour's job, the host's clocks) does not always
-# favour the side that goes first.
+# Within a run the sides take turns at every load (measure_handshakes); which side goes first
+# also alternates between runs, so that neither always has the first turn.
 for run in $(seq 1 "$runs"); do
     log "run $run of $runs"
     if ((run % 2)); then sides=(tlsgw nginx); else sides=(nginx tlsgw); fi
@@ -800,7 +806,7 @@ report="$tmp/report.md"
     echo "- share of s_time connections resumed, tlsgw / nginx: TLS 1.3 -new ECDSA $(across tlsgw reused_hs_new) / $(across nginx reused_hs_new)," \
         "RSA $(across tlsgw reused_hs_new_rsa) / $(across nginx reused_hs_new_rsa), mTLS $(across tlsgw reused_hs_new_mtls) / $(across nginx reused_hs_new_mtls)," \
         "TLS 1.2 -reuse $(across tlsgw reused_hs_reuse12) / $(across nginx reused_hs_reuse12)," \
-        "TLS 1.3 -reuse -www $(across tlsgw reused_hs_reuse_get) / $(across nginx reused_hs_reuse_get); $stime_clients concurrent s_time clients × ${load_seconds} one-second slices per side, the sides alternating."
+        "TLS 1.3 -reuse -www $(across tlsgw reused_hs_reuse_get) / $(across nginx reused_hs_reuse_get); $stime_clients concurrent s_time clients × ${load_seconds} two-second slices per side, the sides alternating."
     echo "- mTLS enforced (GET with the client certificate succeeds, without it fails): tlsgw $(across tlsgw mtls_check), nginx $(across nginx mtls_check)."
     echo "- upstream alone (plain HTTP, client core): $(med upstream mbps) MB/s for /big; p50/p99 $(med upstream p50_new)/$(med upstream p99_new) ms for /small on new connections."
     echo "- RSS before the idle test: tlsgw $(kib_as_mib "$(med tlsgw rss_before)") MiB, nginx worker $(kib_as_mib "$(med nginx rss_before)") MiB" \
