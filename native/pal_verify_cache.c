@@ -2,7 +2,6 @@
 
 #include "pal_verify_cache.h"
 
-#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -97,24 +96,14 @@ int64_t TlsGwVerifyCache_Hits(const TlsGwVerifyCache* cache)
     return cache == NULL ? 0 : atomic_load_explicit(&cache->hits, memory_order_relaxed);
 }
 
-// Only a server verifying a client chain against the cache's own store, at the current time, with
-// no names to match: a client context checks the upstream's host name, which differs per
-// connection, so it never uses this.
+// Only a verification against the cache's own store, at the current time, with no names to match
+// (a client context, which checks the upstream's host name per connection, gets no cache at all:
+// pal_ctx.c installs one on server contexts only).
 static int Cacheable(const TlsGwVerifyCache* cache, X509_STORE_CTX* storeCtx)
 {
-    if (X509_STORE_CTX_get0_store(storeCtx) != cache->store)
-    {
-        return 0;
-    }
-
-    SSL* ssl = (SSL*)X509_STORE_CTX_get_ex_data(storeCtx, SSL_get_ex_data_X509_STORE_CTX_idx());
-    if (ssl == NULL || !SSL_is_server(ssl))
-    {
-        return 0;
-    }
-
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(storeCtx);
-    return (X509_VERIFY_PARAM_get_flags(param) & (X509_V_FLAG_USE_CHECK_TIME | X509_V_FLAG_NO_CHECK_TIME)) == 0
+    return X509_STORE_CTX_get0_store(storeCtx) == cache->store
+        && (X509_VERIFY_PARAM_get_flags(param) & (X509_V_FLAG_USE_CHECK_TIME | X509_V_FLAG_NO_CHECK_TIME)) == 0
         && X509_VERIFY_PARAM_get0_host(param, 0) == NULL
         && X509_VERIFY_PARAM_get0_email(param) == NULL;
 }
@@ -277,7 +266,7 @@ static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_
         }
     }
 
-    return NarrowByCandidates(storeCtx, now, from, until) && *from <= now && now < *until;
+    return NarrowByCandidates(storeCtx, now, from, until) && now < *until;
 }
 
 // A hit: the leaf the client sent this time, over the issuers remembered. NULL if not cached.
