@@ -14,9 +14,10 @@
 // (the context's, fixed) — except for the clock. So an entry holds the exact DER the client
 // presented, the issuers the chain was built from, the parameters it was verified under, and the
 // window in which nothing that verification could see changes: every certificate in the chain and
-// every CRL stays current, and no certificate or CRL in the store or from the client becomes valid
-// (a CRL dated ahead, or a new intermediate, would be preferred by a full verification from then
-// on). A hit outside that window, or on any byte or parameter of difference, verifies again.
+// every CRL of an issuer in it stays current, and no certificate in the store or from the client,
+// and no such CRL, becomes valid (a CRL dated ahead, or a new intermediate, would be preferred by a
+// full verification from then on). CRLs of other issuers cannot take part, so they do not narrow
+// the window: one stale CRL in a file shared by many CAs must not turn the cache off for all. A hit outside that window, or on any byte or parameter of difference, verifies again.
 // The authorizer is never cached: a hit calls the verify callback on the leaf as
 // X509_verify_cert would, so the policy of the moment still decides.
 //
@@ -210,9 +211,33 @@ static int Narrow(const ASN1_TIME* start, const ASN1_TIME* end, time_t now, time
     return 1;
 }
 
-// Every certificate the client sent, and every certificate and CRL in the store: those still to
-// start end the window; CRLs, when revocation is checked, also end it at their nextUpdate.
-static int NarrowByCandidates(X509_STORE_CTX* storeCtx, time_t now, time_t* from, time_t* until)
+// Whether a verification of `chain` could consult `crl`. OpenSSL looks a CRL up by the issuer name
+// of the certificate it checks (RFC 5280 6.3.3); an indirect CRL, honoured only with extended CRL
+// support, may cover any issuer. Same name, other key (a re-keyed CA) counts as relevant: erring
+// that way only shortens a window.
+static int CrlConcerns(const X509_CRL* crl, STACK_OF(X509)* chain, unsigned long flags)
+{
+    if ((flags & X509_V_FLAG_EXTENDED_CRL_SUPPORT) != 0)
+    {
+        return 1;
+    }
+
+    const X509_NAME* crlIssuer = X509_CRL_get_issuer(crl);
+    for (int i = 0; i < sk_X509_num(chain); i++)
+    {
+        if (X509_NAME_cmp(crlIssuer, X509_get_issuer_name(sk_X509_value(chain, i))) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+// Every certificate the client sent, every certificate in the store and every CRL of an issuer in
+// the chain: those still to start end the window; those CRLs, when revocation is checked, also end
+// it at their nextUpdate.
+static int NarrowByCandidates(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_t now, time_t* from, time_t* until)
 {
     STACK_OF(X509)* untrusted = X509_STORE_CTX_get0_untrusted(storeCtx);
     for (int i = 0; i < sk_X509_num(untrusted); i++)
@@ -242,7 +267,7 @@ static int NarrowByCandidates(X509_STORE_CTX* storeCtx, time_t now, time_t* from
         {
             ok = Narrow(X509_get0_notBefore(certificate), NULL, now, from, until);
         }
-        else if (crl != NULL && checkCrls)
+        else if (crl != NULL && checkCrls && CrlConcerns(crl, chain, flags))
         {
             ok = Narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), now, from, until);
         }
@@ -266,7 +291,7 @@ static int ValidityWindow(X509_STORE_CTX* storeCtx, STACK_OF(X509)* chain, time_
         }
     }
 
-    return NarrowByCandidates(storeCtx, now, from, until) && now < *until;
+    return NarrowByCandidates(storeCtx, chain, now, from, until) && now < *until;
 }
 
 // A hit: the leaf the client sent this time, over the issuers remembered. NULL if not cached.

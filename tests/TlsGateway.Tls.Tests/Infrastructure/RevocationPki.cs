@@ -29,11 +29,15 @@ internal sealed class RevocationPki : IDisposable
 
     public byte[] RootPem { get; }
 
-    /// <summary>Writes <paramref name="leaf"/> and its key as files and loads them; the PKI owns both from then on.</summary>
-    public CertificateKeyPair Load(string name, X509Certificate2 leaf)
+    /// <summary>
+    /// Writes <paramref name="leaf"/> (followed by <paramref name="intermediate"/>, if given, as the
+    /// chain a peer sends) and its key as files and loads them; the PKI owns the leaf and the pair from then on.
+    /// </summary>
+    public CertificateKeyPair Load(string name, X509Certificate2 leaf, X509Certificate2? intermediate = null)
     {
         _owned.Add(leaf);
-        string cert = Directory.Write(name + ".pem", leaf.ExportCertificatePem());
+        string chain = leaf.ExportCertificatePem() + (intermediate is null ? "" : "\n" + intermediate.ExportCertificatePem());
+        string cert = Directory.Write(name + ".pem", chain);
         string key = Directory.Write(name + ".key", TestCertificates.PrivateKeyPem(leaf));
         CertificateKeyPair pair = CertificateKeyPair.Load(cert, new PrivateKeySource(key));
         _owned.Add(pair);

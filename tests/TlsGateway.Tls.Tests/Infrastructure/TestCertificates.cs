@@ -24,6 +24,24 @@ public static class TestCertificates
         return request.CreateSelfSigned(notBefore ?? now.AddHours(-1), now.AddDays(30));
     }
 
+    /// <summary>
+    /// An intermediate CA signed by <paramref name="issuer"/>, valid until <paramref name="notAfter"/>
+    /// (a day by default), with a new key or <paramref name="key"/> (two certificates for one CA).
+    /// </summary>
+    public static X509Certificate2 CreateIntermediate(X509Certificate2 issuer, string commonName, DateTimeOffset? notAfter = null, ECDsa? key = null)
+    {
+        using ECDsa? created = key is null ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : null;
+        key ??= created!;
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using X509Certificate2 signed = request.Create(issuer, now.AddHours(-1), notAfter ?? now.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        return signed.CopyWithPrivateKey(key);
+    }
+
     /// <summary>A server leaf (serverAuth) for <paramref name="dnsNames"/>, signed by <paramref name="issuer"/>.</summary>
     public static X509Certificate2 CreateServerLeaf(X509Certificate2 issuer, params string[] dnsNames)
     {

@@ -120,6 +120,55 @@ public sealed class ClientVerificationCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_chain_through_an_intermediate_the_client_sends_is_cached_until_the_intermediate_expires()
+    {
+        // .NET will not sign a leaf that outlives its issuer, so the leaf is signed with a day-long
+        // certificate of the intermediate's key and the client presents a two-second one: the
+        // intermediate, not the leaf, is what expires.
+        DateTimeOffset intermediateEnds = DateTimeOffset.UtcNow.AddSeconds(2);
+        using ECDsa intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using X509Certificate2 signing = TestCertificates.CreateIntermediate(_pki.Root, "Intermediate", key: intermediateKey);
+        using X509Certificate2 presented = TestCertificates.CreateIntermediate(_pki.Root, "Intermediate", intermediateEnds, intermediateKey);
+        CertificateKeyPair client = _pki.Load("via-intermediate", TestCertificates.CreateClientLeaf(signing, ClientSpiffeId), presented);
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required()));
+
+        HandshakeResult first = Handshake(server, client);
+        HandshakeResult cached = Handshake(server, client);
+        WaitUntilPast(intermediateEnds);
+        HandshakeResult afterExpiry = Handshake(server, client);
+
+        Assert.True(first.Ok);
+        Assert.True(cached.Ok);
+        Assert.Equal(ClientSpiffeId, cached.ServerPeer?.SpiffeId);
+        Assert.False(afterExpiry.Ok);
+        Assert.Equal(TlsFailureReason.CertificateExpired, afterExpiry.ServerFailure);
+        Assert.Equal(1, server.Entries[0].CachedClientVerifications);
+    }
+
+    [Fact]
+    public void A_stale_CRL_of_another_issuer_in_the_file_does_not_stop_caching_and_the_right_CRL_still_revokes()
+    {
+        // One CRL file for several CAs, one of whose CRLs has lapsed: verification never consults
+        // it for this client, so it must not shorten (here: end) the window of this client's chain.
+        X509Certificate2 revokedLeaf = TestCertificates.CreateClientLeaf(_pki.Root, ClientSpiffeId);
+        CertificateKeyPair revoked = _pki.Load("revoked", revokedLeaf);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string crls = PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.Root, [revokedLeaf]))
+            + "\n" + PemEncoding.WriteString("X509 CRL", RevocationPki.Crl(_pki.OtherRoot, [], thisUpdate: now.AddDays(-2), nextUpdate: now.AddDays(-1)));
+        using TlsServerContext server = Server(Entry(_server, clientAuth: Required(revocationList: Encoding.ASCII.GetBytes(crls))));
+
+        HandshakeResult first = Handshake(server, _client);
+        HandshakeResult second = Handshake(server, _client);
+        HandshakeResult refused = Handshake(server, revoked);
+
+        Assert.True(first.Ok);
+        Assert.True(second.Ok);
+        Assert.Equal(1, server.Entries[0].CachedClientVerifications);
+        Assert.False(refused.Ok);
+        Assert.Equal(TlsFailureReason.CertificateRevoked, refused.ServerFailure);
+    }
+
+    [Fact]
     public void A_server_name_entry_other_than_the_default_answers_from_its_own_cache()
     {
         CertificateKeyPair namedServer = _pki.Load("named-server", TestCertificates.CreateServerLeaf(_pki.Root, "a.test"));
