@@ -12,6 +12,10 @@ public sealed class SocketLink : StreamLink
     private readonly Socket _socket;
     private readonly ReadinessWaiter _readiness;
 
+    // The kernel reports a reset once, to whichever call comes first. A send that took it leaves
+    // the reader only the end of the stream, which would pass for a FIN after a whole reply.
+    private volatile bool _sendMetReset;
+
     public SocketLink(Socket socket)
     {
         _socket = socket;
@@ -23,13 +27,14 @@ public sealed class SocketLink : StreamLink
 
     /// <summary>
     /// Reads into <paramref name="buffer"/>; 0 at the end of the stream (a FIN). A reset throws,
-    /// whether the wait before met it or the receive did: an upstream that resets has failed, and
-    /// the forwarder ends the client's side too, rather than closing it cleanly after a truncated reply.
+    /// whether the wait before met it, the receive did or a send did: an upstream that resets has
+    /// failed, and the forwarder ends the client's side too, rather than closing it cleanly after a
+    /// truncated reply.
     /// </summary>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int received = _readiness.PeerReset ? QuietSocket.Reset : await QuietSocket.ReceiveAsync(_socket, buffer, cancellationToken).ConfigureAwait(false);
-        return received == QuietSocket.Reset ? throw new SocketException((int)SocketError.ConnectionReset) : received;
+        return received == QuietSocket.Reset || (received == 0 && _sendMetReset) ? throw new SocketException((int)SocketError.ConnectionReset) : received;
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -40,18 +45,36 @@ public sealed class SocketLink : StreamLink
             SocketError.Success when sent == data.Length => ValueTask.CompletedTask,
             SocketError.Success => SendRestAsync(data[sent..], cancellationToken),
             SocketError.WouldBlock => SendRestAsync(data, cancellationToken),
-            _ => ValueTask.FromException(new SocketException((int)error)),
+            _ => ValueTask.FromException(SendFailed(error)),
         };
     }
 
     // The socket buffer is full: the upstream is slower than the client (backpressure).
     private async ValueTask SendRestAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        while (!data.IsEmpty)
+        try
         {
-            int sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            data = data[sent..];
+            while (!data.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                data = data[sent..];
+            }
         }
+        catch (SocketException e)
+        {
+            throw SendFailed(e.SocketErrorCode);
+        }
+    }
+
+    // Any error but our own close (OperationAborted) is the peer's end: a reset, or a send after it (EPIPE).
+    private SocketException SendFailed(SocketError error)
+    {
+        if (error != SocketError.OperationAborted)
+        {
+            _sendMetReset = true;
+        }
+
+        return new SocketException((int)error);
     }
 
     public override ValueTask ShutdownSendAsync(CancellationToken cancellationToken)

@@ -45,6 +45,22 @@ public sealed class SocketLinkTests
     }
 
     [Fact]
+    public async Task A_reset_that_a_send_met_first_still_makes_the_read_throw_rather_than_end_cleanly()
+    {
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
+        await using var link = new SocketLink(local);
+        LoopbackSockets.Reset(upstream);
+        await LoopbackSockets.ArrivedAsync(local);
+
+        // The kernel reports a reset once: the send takes the error, and a receive after it sees
+        // only the end of the stream, as if the upstream had sent a FIN after a whole reply.
+        await Assert.ThrowsAsync<SocketException>(() => link.WriteAsync("request"u8.ToArray(), CancellationToken.None).AsTask().WaitAsync(Bound));
+
+        SocketException e = await Assert.ThrowsAsync<SocketException>(() => link.ReadAsync(new byte[16], CancellationToken.None).AsTask().WaitAsync(Bound));
+        Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task A_reset_while_a_read_waits_without_a_wait_first_makes_the_read_throw()
     {
         (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
