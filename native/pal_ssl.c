@@ -75,6 +75,29 @@ int32_t TlsGwNative_SslSetClientOptions(SSL* ssl, const char* serverName, const 
     return 1;
 }
 
+static CRYPTO_ONCE s_chainFromCacheOnce = CRYPTO_ONCE_STATIC_INIT;
+static int s_chainFromCacheIndex = -1;
+
+static void ChainFromCacheIndexInit(void)
+{
+    s_chainFromCacheIndex = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+// -1 if the index could not be made (then no connection is ever marked).
+static int ChainFromCacheIndex(void)
+{
+    return CRYPTO_THREAD_run_once(&s_chainFromCacheOnce, ChainFromCacheIndexInit) ? s_chainFromCacheIndex : -1;
+}
+
+void TlsGwSsl_MarkChainFromCache(SSL* ssl)
+{
+    int index = ChainFromCacheIndex();
+    if (index >= 0)
+    {
+        SSL_set_ex_data(ssl, index, (void*)1); // a flag, never dereferenced
+    }
+}
+
 static int32_t DrainOutput(SSL* ssl, uint8_t* output, int32_t outputCapacity, int32_t* outputLength)
 {
     BIO* bio = SSL_get_wbio(ssl);
@@ -267,7 +290,8 @@ int32_t TlsGwNative_SslGetHandshakeInfo(SSL* ssl, TlsGwHandshakeInfo* info)
     info->VerifyResult = (int32_t)SSL_get_verify_result(ssl);
     info->PeerCertificate = peer != NULL;
     info->AlpnLength = (int32_t)alpnLength;
-    info->Reserved = 0;
+    int fromCache = ChainFromCacheIndex();
+    info->ChainFromCache = fromCache >= 0 && SSL_get_ex_data(ssl, fromCache) != NULL;
     info->Alpn = alpn;
     info->CipherName = SSL_get_cipher_name(ssl);
     info->ServerName = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);

@@ -16,7 +16,7 @@ typedef struct
     int32_t VerifyResult;      // X509_V_OK (0) or the X509_V_ERR_* of the peer chain
     int32_t PeerCertificate;   // 1 if the peer presented a certificate
     int32_t AlpnLength;
-    int32_t Reserved;
+    int32_t ChainFromCache;    // 1 if the peer's chain was accepted from the context's verify cache
     const uint8_t* Alpn;       // negotiated protocol, not NUL-terminated
     const char* CipherName;    // OpenSSL name, e.g. TLS_AES_128_GCM_SHA256
     const char* ServerName;    // SNI the client sent (server) or we sent (client); may be NULL
@@ -27,6 +27,10 @@ typedef struct
 // cookie is handed back to managed callbacks for this connection (SSL_set_app_data).
 // Caller owns the result (TlsGwNative_SslDestroy).
 TLSGW_EXPORT SSL* TlsGwNative_SslCreate(SSL_CTX* ctx, int32_t isServer, intptr_t cookie);
+
+// Private to the shim: the verify cache (pal_verify_cache.c) marks a connection whose peer chain
+// it answered, for TlsGwHandshakeInfo.ChainFromCache.
+void TlsGwSsl_MarkChainFromCache(SSL* ssl);
 
 // SSL_free, which also frees both BIOs.
 TLSGW_EXPORT void TlsGwNative_SslDestroy(SSL* ssl);

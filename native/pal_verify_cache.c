@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE // timegm
 
 #include "pal_verify_cache.h"
+#include "pal_ssl.h"
 
 #include <openssl/x509_vfy.h>
 #include <stdatomic.h>
@@ -394,6 +395,12 @@ int TlsGwVerifyCache_Verify(X509_STORE_CTX* storeCtx, void* arg)
     // What X509_verify_cert leaves behind for libssl (the verified chain, no error), then the
     // callback at the leaf, where the authorizer runs (pal_ctx.c VerifyCallback).
     atomic_fetch_add_explicit(&cache->hits, 1, memory_order_relaxed);
+    SSL* ssl = (SSL*)X509_STORE_CTX_get_ex_data(storeCtx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (ssl != NULL)
+    {
+        TlsGwSsl_MarkChainFromCache(ssl);
+    }
+
     X509_STORE_CTX_set0_verified_chain(storeCtx, chain);
     X509_STORE_CTX_set_error(storeCtx, X509_V_OK);
     X509_STORE_CTX_set_error_depth(storeCtx, 0);

@@ -28,6 +28,9 @@ public static class EdgeMetrics
         unit: "s", description: "Time from accept to the end of the TLS handshake, including waits for the client",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_handshakeBuckets });
 
+    internal static readonly Counter<long> ClientChainVerifications = s_meter.CreateCounter<long>("tlsgw_edge_client_chain_verifications",
+        description: "Client certificate chains accepted in full handshakes, by source: cache (verified before, within its dates) or full (path validation)");
+
     internal static readonly Counter<long> Connections = s_meter.CreateCounter<long>("tlsgw_edge_connections",
         description: "Client connections accepted");
 

@@ -15,6 +15,7 @@ public sealed class HandshakeStats
     private readonly KeyValuePair<string, object?> _listener;
     private long _completed;
     private long _resumed;
+    private long _clientChainsFromCache;
     private long _rejectedAtAccept;
     private long _rateLimited;
 
@@ -26,6 +27,9 @@ public sealed class HandshakeStats
     public long Completed => Interlocked.Read(ref _completed);
 
     public long Resumed => Interlocked.Read(ref _resumed);
+
+    /// <summary>Full handshakes whose client chain came from the verify cache instead of path validation.</summary>
+    public long ClientChainsFromCache => Interlocked.Read(ref _clientChainsFromCache);
 
     /// <summary>Connections closed at accept because the listener was at its connection limit.</summary>
     public long RejectedAtAccept => Interlocked.Read(ref _rejectedAtAccept);
@@ -76,6 +80,17 @@ public sealed class HandshakeStats
         };
         EdgeMetrics.Handshakes.Add(1, tags);
         EdgeMetrics.HandshakeDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _listener, new KeyValuePair<string, object?>("result", "ok"));
+
+        // A resumed session carries the chain verified when it began: nothing was verified now.
+        if (facts.PeerPresentedCertificate && !facts.SessionReused)
+        {
+            if (facts.PeerChainFromCache)
+            {
+                Interlocked.Increment(ref _clientChainsFromCache);
+            }
+
+            EdgeMetrics.ClientChainVerifications.Add(1, _listener, new KeyValuePair<string, object?>("source", facts.PeerChainFromCache ? "cache" : "full"));
+        }
     }
 
     internal void RecordFailed(TlsFailureReason reason, string engine, long startedAt)

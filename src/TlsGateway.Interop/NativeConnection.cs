@@ -3,6 +3,10 @@ using System.Runtime.InteropServices;
 namespace TlsGateway.Interop;
 
 /// <summary>What a finished handshake negotiated, copied out of OpenSSL once.</summary>
+/// <param name="PeerChainFromCache">
+/// The peer's chain was accepted from the server context's verify cache (native/pal_verify_cache.c)
+/// rather than validated anew; the authorizer ran either way.
+/// </param>
 public sealed record HandshakeFacts(
     int Version,
     string CipherName,
@@ -11,7 +15,8 @@ public sealed record HandshakeFacts(
     string? GroupName,
     bool SessionReused,
     bool PeerPresentedCertificate,
-    int VerifyResult);
+    int VerifyResult,
+    bool PeerChainFromCache = false);
 
 /// <summary>
 /// One SSL over memory BIOs. The data-path calls return <see cref="NativeStatus"/> instead of
@@ -110,6 +115,7 @@ public static class NativeConnection
             Marshal.PtrToStringUTF8(info.GroupName),
             info.SessionReused != 0,
             info.PeerCertificate != 0,
-            info.VerifyResult);
+            info.VerifyResult,
+            info.ChainFromCache != 0);
     }
 }

@@ -11,7 +11,7 @@ internal struct NativeHandshakeInfo
     public int VerifyResult;
     public int PeerCertificate;
     public int AlpnLength;
-    public int Reserved;
+    public int ChainFromCache;
     public IntPtr Alpn;
     public IntPtr CipherName;
     public IntPtr ServerName;

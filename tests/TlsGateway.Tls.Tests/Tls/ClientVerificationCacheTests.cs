@@ -40,6 +40,8 @@ public sealed class ClientVerificationCacheTests : IDisposable
         Assert.True(second.Ok);
         Assert.Equal(1, server.Entries[0].CachedClientVerifications);
         Assert.Equal(ClientSpiffeId, second.ServerPeer?.SpiffeId);
+        Assert.False(first.ChainFromCache);
+        Assert.True(second.ChainFromCache);
     }
 
     [Fact]
@@ -257,10 +259,10 @@ public sealed class ClientVerificationCacheTests : IDisposable
         using TlsClientContext client = Client(_pki.RootPem, clientCertificate);
         using InMemoryPipe pipe = Connect(client, server, serverName);
         bool ok = pipe.Handshake();
-        return new HandshakeResult(ok, pipe.Server.Failure?.Reason, pipe.Server.Peer);
+        return new HandshakeResult(ok, pipe.Server.Failure?.Reason, pipe.Server.Peer, pipe.Server.Facts?.PeerChainFromCache ?? false);
     }
 
-    private sealed record HandshakeResult(bool Ok, TlsFailureReason? ServerFailure, PeerIdentity? ServerPeer);
+    private sealed record HandshakeResult(bool Ok, TlsFailureReason? ServerFailure, PeerIdentity? ServerPeer, bool ChainFromCache);
 
     private sealed class AllowOnce : IPeerAuthorizer
     {

@@ -48,6 +48,27 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Client_chains_are_counted_as_verified_in_full_once_then_as_answered_from_the_cache()
+    {
+        TestPki pki = TestPki.Instance;
+        await using var upstream = new PlainEchoUpstream();
+        (TlsgwProcess edge, int port, int admin) = await StartEdgeAsync(upstream.Address, "--ca", pki.CaPath, "--require-client-cert");
+        await using TlsgwProcess owned = edge;
+        string[] clientCertificate = ["-cert", pki.PathOf("client.pem"), "-key", pki.PathOf("client.key")];
+
+        // s_client offers no session: each connection is a full handshake with the same chain.
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Contains("upstream:ping", (await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "example.test", extra: clientCertificate)).Process.StandardOutput);
+        }
+
+        MetricsScrape metrics = await EventuallyAsync(admin, m => m.Sum("tlsgw_edge_client_chain_verifications_total", ("listener", "edge")) == 3);
+        Assert.Equal(1, metrics.Sum("tlsgw_edge_client_chain_verifications_total", ("listener", "edge"), ("source", "full")));
+        Assert.Equal(2, metrics.Sum("tlsgw_edge_client_chain_verifications_total", ("listener", "edge"), ("source", "cache")));
+        Assert.Equal(0, await edge.StopAsync());
+    }
+
+    [Fact]
     public async Task Upstream_connect_failures_and_the_ejection_they_cause_are_counted_per_endpoint()
     {
         int deadPort = FreePort.Next();
