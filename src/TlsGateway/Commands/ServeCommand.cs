@@ -73,8 +73,9 @@ internal static class ServeCommand
                 }
 
                 // Until the edge has bound its listeners, /readyz says "starting". Not when taking
-                // over: the process being replaced serves until this one does, so the node is ready.
-                if (edge is not null && !restart.TakingOver)
+                // over from a process that serves them all: it does until this one does, so the
+                // node is ready.
+                if (edge is not null && !restart.ServesMeanwhile(edge))
                 {
                     api?.Readiness.Expect("edge");
                 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge;
+using TlsGateway.Edge.Config;
 using TlsGateway.Host.Admin;
 using TlsGateway.Sds;
 
@@ -61,8 +62,18 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
     /// <summary>The handed-over admin socket, if it listens where this config wants the admin port.</summary>
     public Socket? TakeAdminSocket(System.Net.IPEndPoint wanted) => _client?.TakeAdmin(wanted.ToString());
 
-    /// <summary>True when this process is taking over from a running one, which serves until this one does.</summary>
-    public bool TakingOver => _client is not null;
+    /// <summary>
+    /// True when the process being replaced serves every listener of <paramref name="edge"/> until
+    /// this one does, so the node is ready all along. A listener it did not hand over (one the new
+    /// config adds, or every listener when it ran no edge) is served by nobody until this process binds it.
+    /// </summary>
+    public bool ServesMeanwhile(EdgeConfig edge) => ServesMeanwhile(InheritedEdge, edge);
+
+    internal static bool ServesMeanwhile(InheritedListeners? handedOver, EdgeConfig edge)
+    {
+        IReadOnlyCollection<System.Net.IPEndPoint> served = handedOver?.Addresses ?? [];
+        return edge.Listeners.All(listener => served.Contains(listener.Address));
+    }
 
     /// <summary>The handed-over SDS socket, if it is at the path this config names.</summary>
     public Socket? TakeSdsSocket(string path) => _client?.TakeSds(path);
