@@ -226,7 +226,9 @@ static int CrlConcerns(const X509_CRL* crl, STACK_OF(X509)* chain, unsigned long
     const X509_NAME* crlIssuer = X509_CRL_get_issuer(crl);
     for (int i = 0; i < sk_X509_num(chain); i++)
     {
-        if (X509_NAME_cmp(crlIssuer, X509_get_issuer_name(sk_X509_value(chain, i))) == 0)
+        // -2 is a failed comparison: count it as a match, which can only shorten the window.
+        int order = X509_NAME_cmp(crlIssuer, X509_get_issuer_name(sk_X509_value(chain, i)));
+        if (order == 0 || order == -2)
         {
             return 1;
         }

@@ -66,10 +66,12 @@ public sealed class SocketLink : StreamLink
         }
     }
 
-    // Any error but our own close (OperationAborted) is the peer's end: a reset, or a send after it (EPIPE).
+    // Only ECONNRESET means the reset was taken here. EPIPE (Shutdown) comes after a reset someone
+    // already saw, or for a reset that followed the upstream's FIN (Linux reports that one as EPIPE):
+    // the stream before such a FIN was whole, and its end stays clean.
     private SocketException SendFailed(SocketError error)
     {
-        if (error != SocketError.OperationAborted)
+        if (error == SocketError.ConnectionReset)
         {
             _sendMetReset = true;
         }

@@ -61,6 +61,34 @@ public sealed class SocketLinkTests
     }
 
     [Fact]
+    public async Task A_reset_after_the_upstreams_fin_leaves_the_whole_reply_and_a_clean_end()
+    {
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
+        await using var link = new SocketLink(local);
+
+        // The upstream answers in full, ends its stream and closes: sends after that draw a reset,
+        // which Linux reports as EPIPE on a socket that has seen the FIN.
+        upstream.Send("reply"u8);
+        upstream.Shutdown(SocketShutdown.Send);
+        upstream.Dispose();
+        await LoopbackSockets.ArrivedAsync(local);
+        SocketException e = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            DateTime deadline = DateTime.UtcNow + Bound;
+            while (DateTime.UtcNow < deadline)
+            {
+                await link.WriteAsync("late"u8.ToArray(), CancellationToken.None);
+                await Task.Delay(10);
+            }
+        });
+        Assert.Equal(SocketError.Shutdown, e.SocketErrorCode);
+
+        byte[] buffer = new byte[16];
+        Assert.Equal(5, await link.ReadAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Bound));
+        Assert.Equal(0, await link.ReadAsync(buffer, CancellationToken.None).AsTask().WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task A_reset_while_a_read_waits_without_a_wait_first_makes_the_read_throw()
     {
         (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();

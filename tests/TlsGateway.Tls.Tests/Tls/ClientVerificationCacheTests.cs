@@ -124,12 +124,13 @@ public sealed class ClientVerificationCacheTests : IDisposable
     [Fact]
     public void A_chain_through_an_intermediate_the_client_sends_is_cached_until_the_intermediate_expires()
     {
-        // .NET will not sign a leaf that outlives its issuer, so the leaf is signed with a day-long
-        // certificate of the intermediate's key and the client presents a two-second one: the
-        // intermediate, not the leaf, is what expires.
-        DateTimeOffset intermediateEnds = DateTimeOffset.UtcNow.AddSeconds(2);
+        // .NET will not sign a leaf that outlives its issuer, so the leaf (a day) is signed with a
+        // two-day certificate of the intermediate's key and the client presents a five-second one:
+        // the intermediate, not the leaf, is what expires. Five seconds leave room for the set-up
+        // and two handshakes on a loaded machine.
+        DateTimeOffset intermediateEnds = DateTimeOffset.UtcNow.AddSeconds(5);
         using ECDsa intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using X509Certificate2 signing = TestCertificates.CreateIntermediate(_pki.Root, "Intermediate", key: intermediateKey);
+        using X509Certificate2 signing = TestCertificates.CreateIntermediate(_pki.Root, "Intermediate", DateTimeOffset.UtcNow.AddDays(2), intermediateKey);
         using X509Certificate2 presented = TestCertificates.CreateIntermediate(_pki.Root, "Intermediate", intermediateEnds, intermediateKey);
         CertificateKeyPair client = _pki.Load("via-intermediate", TestCertificates.CreateClientLeaf(signing, ClientSpiffeId), presented);
         using TlsServerContext server = Server(Entry(_server, clientAuth: Required()));
