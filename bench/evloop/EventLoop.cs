@@ -1,0 +1,64 @@
+namespace TlsGateway.Bench.EvLoop;
+
+/// <summary>Something that owns descriptors registered with the loop.</summary>
+internal interface IHandler
+{
+    void OnEvent(int fd, uint events);
+}
+
+/// <summary>
+/// One thread, one epoll set, edge-triggered: each descriptor is registered once for input and
+/// output, and its handler reads or writes until EAGAIN, as nginx does.
+/// </summary>
+internal sealed class EventLoop
+{
+    private readonly int _epoll = Libc.EpollCreate();
+    private IHandler?[] _handlers = new IHandler?[4096];
+
+    public void Add(int fd, IHandler handler, uint events)
+    {
+        if (fd >= _handlers.Length)
+        {
+            Array.Resize(ref _handlers, Math.Max(fd + 1, _handlers.Length * 2));
+        }
+
+        _handlers[fd] = handler;
+        Libc.EpollAdd(_epoll, fd, events | Libc.EPOLLET);
+    }
+
+    /// <summary>Forgets the descriptor; closing it takes it out of the epoll set.</summary>
+    public void Remove(int fd) => _handlers[fd] = null;
+
+    public void Run()
+    {
+        var events = new Libc.EpollEvent[256];
+        while (true)
+        {
+            int count = Libc.EpollWait(_epoll, events);
+            for (int i = 0; i < count; i++)
+            {
+                int fd = (int)events[i].Data;
+                _handlers[fd]?.OnEvent(fd, events[i].Events);
+            }
+        }
+    }
+}
+
+/// <summary>Accepts until the queue is empty and starts a connection for each client.</summary>
+internal sealed class Acceptor(EventLoop loop, Func<int, Connection> create) : IHandler
+{
+    public void OnEvent(int fd, uint events)
+    {
+        while (true)
+        {
+            int client = Libc.Accept(fd);
+            if (client < 0)
+            {
+                return; // EAGAIN (or a client gone before accept)
+            }
+
+            Libc.NoDelay(client);
+            loop.Add(client, create(client), Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP);
+        }
+    }
+}
