@@ -11,18 +11,18 @@
 #   full TLS 1.3 handshake + GET /small, new connection each (two openssl s_time -new -www);
 #   GET /small on one kept-alive connection (bench/tls_latency.py);
 #   GET /small on 32 kept-alive connections (h2load --h1 -c 32).
-# Env: BENCH_ROUNDS (default 6), BENCH_SLICE (seconds of s_time per turn, default 3),
+# Env: BENCH_ROUNDS (default 8), BENCH_SLICE (seconds of s_time per turn, default 3),
 #      BENCH_BUILD (head | worktree | none, as bench/build-tlsgw.sh), BENCH_KEEP=1 keeps the temp dir.
 # Prints the table and writes it to bench/last-evloop-run.md; progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
-rounds="${BENCH_ROUNDS:-6}"
+rounds="${BENCH_ROUNDS:-8}"
 slice="${BENCH_SLICE:-3}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$slice" =~ ^[1-9][0-9]?$ ]] ||
     { echo "bench: BENCH_ROUNDS must be a positive integer and BENCH_SLICE one from 1 to 99" >&2; exit 2; }
-keepalive_requests=3000
+keepalive_requests=10000
 h2_requests=20000
 suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 started_at=$(date +%s)
@@ -103,11 +103,12 @@ declare -A port=([tlsgw]=$tlsgw_port [evloop]=$evloop_port [nginx]=$nginx_port)
 
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 stime_get() {  # stime_get PORT SECONDS: two s_time clients; prints the connections made
-    local i
+    local i clients=()
     for i in 1 2; do
         taskset -c 1 openssl s_time -connect "127.0.0.1:$1" -new -www /small -time "$2" -ciphersuites "$suites" >"$tmp/st$i.out" 2>&1 &
+        clients+=($!)
     done
-    wait
+    wait "${clients[@]}" # not a bare wait: the terminators are background jobs too
     cat "$tmp/st1.out" "$tmp/st2.out" | awk '/connections in .* real seconds/ {n += $1} END {print n + 0}'
 }
 keepalive() { taskset -c 1 "$python" bench/tls_latency.py --port "$1" --cafile "$tmp/ca.pem" --mode keepalive -n "$2" --warmup 0 >/dev/null; echo "$2"; }
@@ -118,7 +119,7 @@ per_op() {  # per_op SIDE LOAD ARG: µs of the side's CPU per operation of LOAD
     ops=$("$2" "${port[$1]}" "$3")
     after=$(ticks "${pid[$1]}")
     alive_or_die "${pid[$1]}" "$1" "$tmp/$1.log"
-    awk -v t=$((after - before)) -v n="$ops" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", n > 0 ? t * 1e6 / hz / n : 0}'
+    awk -v t=$((after - before)) -v n="$ops" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}'
 }
 
 log "warming up (10 s of each load per side)"
