@@ -57,10 +57,14 @@ public sealed class SqliteCaStoreTests : CaStoreContract
                 await begin.ExecuteNonQueryAsync();
             }
 
-            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
             // SQLite's busy wait blocks the writing thread: run the write on its own, as a CA request would be.
+            // The deadline passes before the lock is released, whatever the load: a timer-driven
+            // cancellation (CancelAfter) can run late on a starved thread pool, after the commit.
+            using var deadline = new CancellationTokenSource();
             Task recording = Task.Run(() => store.RecordIssuanceAsync(certificate, TestData.Issue(certificate), deadline.Token));
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            deadline.Cancel();
+            await Task.Delay(TimeSpan.FromMilliseconds(700));
             await using (SqliteCommand commit = new("COMMIT", other))
             {
                 await commit.ExecuteNonQueryAsync();
