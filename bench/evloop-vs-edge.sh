@@ -5,25 +5,25 @@
 # an epoll loop of its own on raw non-blocking descriptors, without System.Net.Sockets or async
 # methods) and nginx stream. Prints the terminator CPU per operation of each, and the ratios to
 # nginx, as medians of BENCH_ROUNDS rounds; within a round the three take turns, in an order
-# that rotates from round to round, so a neighbour's burst on a shared machine falls on all alike.
+# that runs through all six orders, so a neighbour's burst on a shared machine falls on all alike.
 #
 # Loads (clients on CPU 1, terminators on CPU 0, as in edge-vs-nginx.sh):
 #   full TLS 1.3 handshake + GET /small, new connection each (two openssl s_time -new -www);
 #   GET /small on one kept-alive connection (bench/tls_latency.py);
 #   GET /small on 32 kept-alive connections (h2load --h1 -c 32).
-# Env: BENCH_ROUNDS (default 8), BENCH_SLICE (seconds of s_time per turn, default 3),
+# Env: BENCH_ROUNDS (default 6: every order of the three once), BENCH_SLICE (seconds of s_time per turn, default 3),
 #      BENCH_BUILD (head | worktree | none, as bench/build-tlsgw.sh), BENCH_KEEP=1 keeps the temp dir.
 # Prints the table and writes it to bench/last-evloop-run.md; progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
-rounds="${BENCH_ROUNDS:-8}"
+rounds="${BENCH_ROUNDS:-6}"
 slice="${BENCH_SLICE:-3}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$slice" =~ ^[1-9][0-9]?$ ]] ||
     { echo "bench: BENCH_ROUNDS must be a positive integer and BENCH_SLICE one from 1 to 99" >&2; exit 2; }
 keepalive_requests=10000
-h2_requests=20000
+h2_requests=40000
 suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 started_at=$(date +%s)
 log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
@@ -109,16 +109,24 @@ stime_get() {  # stime_get PORT SECONDS: two s_time clients; prints the connecti
         clients+=($!)
     done
     wait "${clients[@]}" # not a bare wait: the terminators are background jobs too
+    # Every side must deliver the same reply: a terminator that cut replies short would look cheap.
+    awk '/bytes read per connection/ {print $(NF - 4)}' "$tmp/st1.out" "$tmp/st2.out" >>"$tmp/bytes.$1"
     cat "$tmp/st1.out" "$tmp/st2.out" | awk '/connections in .* real seconds/ {n += $1} END {print n + 0}'
 }
-keepalive() { taskset -c 1 "$python" bench/tls_latency.py --port "$1" --cafile "$tmp/ca.pem" --mode keepalive -n "$2" --warmup 0 >/dev/null; echo "$2"; }
-h2small() { taskset -c 1 timeout 120 h2load --h1 --tls13-ciphers "$suites" -t 1 -c 32 -n "$2" "https://127.0.0.1:$1/small" >/dev/null 2>&1; echo "$2"; }
+keepalive() {  # the requests answered; a client error (a reconnect) fails the run
+    taskset -c 1 "$python" bench/tls_latency.py --port "$1" --cafile "$tmp/ca.pem" --mode keepalive -n "$2" --warmup 0 >"$tmp/ka.out" 2>&1 || true
+    grep -q ' errors=0 ' "$tmp/ka.out" || { log "keep-alive load on :$1 failed: $(cat "$tmp/ka.out")"; echo 0; return; }
+    echo "$2"
+}
+h2small() {  # the requests that succeeded
+    taskset -c 1 timeout 120 h2load --h1 --tls13-ciphers "$suites" -t 1 -c 32 -n "$2" "https://127.0.0.1:$1/small" >"$tmp/h2.out" 2>&1 || true
+    awk '/^requests:/ {print $(NF - 7) + 0; found = 1} END {if (!found) print 0}' "$tmp/h2.out"
+}
 per_op() {  # per_op SIDE LOAD ARG: µs of the side's CPU per operation of LOAD
     local before after ops
     before=$(ticks "${pid[$1]}")
     ops=$("$2" "${port[$1]}" "$3")
     after=$(ticks "${pid[$1]}")
-    alive_or_die "${pid[$1]}" "$1" "$tmp/$1.log"
     awk -v t=$((after - before)) -v n="$ops" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}'
 }
 
@@ -136,11 +144,16 @@ names=("full TLS 1.3 handshake + GET /small, new connection (µs per connection)
 : >"$tmp/figures"
 for round in $(seq 1 "$rounds"); do
     log "round $round of $rounds"
-    order=("${sides[@]:$(((round - 1) % 3))}" "${sides[@]:0:$(((round - 1) % 3))}")
+    permutations=("tlsgw evloop nginx" "evloop nginx tlsgw" "nginx tlsgw evloop" "tlsgw nginx evloop" "nginx evloop tlsgw" "evloop tlsgw nginx")
+    read -r -a order <<<"${permutations[$(((round - 1) % 6))]}"
     for l in "${!loads[@]}"; do
         for side in "${order[@]}"; do
             # shellcheck disable=SC2086 # a load and its argument
-            echo "$l $side $(per_op "$side" ${loads[$l]})" >>"$tmp/figures"
+            figure=$(per_op "$side" ${loads[$l]})
+            # Checked here, not in per_op's subshell, where exiting would only end the subshell.
+            alive_or_die "${pid[$side]}" "$side" "$tmp/$side.log"
+            awk -v f="$figure" 'BEGIN {exit !(f > 0)}' || { log "no operations completed on $side (load $((l + 1))), round $round"; exit 1; }
+            echo "$l $side $figure" >>"$tmp/figures"
         done
     done
 done
@@ -162,6 +175,10 @@ report="$repo/bench/last-evloop-run.md"
             $1 == l { v[$2, ++n[$2]] = $3 }
             END { for (s in n) { split("", x); for (i = 1; i <= n[s]; i++) x[i] = v[s, i]; m[s] = median(x, n[s]) }
                   printf "| %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", name, m["tlsgw"], m["evloop"], m["nginx"], m["tlsgw"] / m["nginx"], m["evloop"] / m["nginx"] }' "$tmp/figures"
+    done
+    echo
+    for side in "${sides[@]}"; do
+        echo "Bytes read per s_time connection, $side: $(sort -u "$tmp/bytes.${port[$side]}" | paste -sd, -)."
     done
     echo
     echo "Every round (load: tlsgw / evloop / nginx):"

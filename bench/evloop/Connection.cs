@@ -26,6 +26,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
     private bool _upstreamEnded;
     private bool _clientPaused;
     private bool _upstreamPaused;
+    private bool _closeWhenDrained;
     private bool _closed;
 
     public void OnEvent(int fd, uint events)
@@ -181,7 +182,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
             while (!plaintext.IsEmpty && !_closed)
             {
                 TlsStepResult step = tls.Write(plaintext, s_output);
-                if (step.Status == NativeStatus.Error)
+                if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0))
                 {
                     Close();
                     return;
@@ -206,9 +207,13 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
     private void ClientEnded()
     {
         _clientEnded = true;
-        if (_upstream < 0 || _upstreamEnded)
+        if (_upstream < 0)
         {
             Close();
+        }
+        else if (_upstreamEnded)
+        {
+            CloseWhenDrained();
         }
         else if (_connected && _toUpstream.Count == 0)
         {
@@ -223,7 +228,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         Send(client, _toClient, s_output.AsSpan(0, length), ready: true);
         if (_clientEnded)
         {
-            Close();
+            CloseWhenDrained();
         }
         else if (!_closed && _toClient.Count == 0)
         {
@@ -273,6 +278,12 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
             return;
         }
 
+        if (_closeWhenDrained)
+        {
+            CloseWhenDrained();
+            return;
+        }
+
         // Drained: pass on an end that waited for it, and resume the direction that waited.
         if (fd == client)
         {
@@ -297,6 +308,19 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
                 _clientPaused = false;
                 ReadClient();
             }
+        }
+    }
+
+    // Both directions have ended: close once what waits for either socket has gone out.
+    private void CloseWhenDrained()
+    {
+        if (_toClient.Count == 0 && _toUpstream.Count == 0)
+        {
+            Close();
+        }
+        else
+        {
+            _closeWhenDrained = true;
         }
     }
 

@@ -52,9 +52,14 @@ internal sealed class Acceptor(EventLoop loop, Func<int, Connection> create) : I
         while (true)
         {
             int client = Libc.Accept(fd);
+            if (client == -Libc.ECONNABORTED)
+            {
+                continue; // a client gone between its SYN and the accept
+            }
+
             if (client < 0)
             {
-                return; // EAGAIN (or a client gone before accept)
+                return; // EAGAIN, or out of descriptors: the prototype has no pause-and-retry
             }
 
             Libc.NoDelay(client);

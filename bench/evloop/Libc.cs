@@ -8,6 +8,7 @@ internal static partial class Libc
     public const int EAGAIN = 11;
     public const int EINTR = 4;
     public const int EINPROGRESS = 115;
+    public const int ECONNABORTED = 103;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
@@ -18,6 +19,7 @@ internal static partial class Libc
     private const int SockCloexec = 0x80000;
     private const int MsgNosignal = 0x4000;
 
+    // x86-64's struct epoll_event is packed (12 bytes); other architectures align it to 16.
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     public struct EpollEvent
     {
