@@ -18,7 +18,8 @@
 // every CRL of an issuer in it stays current, and no certificate in the store or from the client,
 // and no such CRL, becomes valid (a CRL dated ahead, or a new intermediate, would be preferred by a
 // full verification from then on). CRLs of other issuers cannot take part, so they do not narrow
-// the window: one stale CRL in a file shared by many CAs must not turn the cache off for all. A hit outside that window, or on any byte or parameter of difference, verifies again.
+// the window: one stale CRL in a file shared by many CAs must not turn the cache off for all.
+// A hit outside that window, or on any byte or parameter of difference, verifies again.
 // The authorizer is never cached: a hit calls the verify callback on the leaf as
 // X509_verify_cert would, so the policy of the moment still decides.
 //

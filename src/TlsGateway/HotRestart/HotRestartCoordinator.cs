@@ -71,7 +71,12 @@ internal sealed class HotRestartCoordinator : IAsyncDisposable
 
     internal static bool ServesMeanwhile(InheritedListeners? handedOver, EdgeConfig edge)
     {
-        IReadOnlyCollection<System.Net.IPEndPoint> served = handedOver?.Addresses ?? [];
+        if (handedOver is null)
+        {
+            return false; // not taking over: nobody serves until this process binds
+        }
+
+        IReadOnlyCollection<System.Net.IPEndPoint> served = handedOver.Addresses;
         return edge.Listeners.All(listener => served.Contains(listener.Address));
     }
 
