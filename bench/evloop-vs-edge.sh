@@ -101,7 +101,6 @@ sides=(tlsgw evloop nginx)
 declare -A pid=([tlsgw]=$tlsgw_pid [evloop]=$evloop_pid [nginx]=$nginx_worker)
 declare -A port=([tlsgw]=$tlsgw_port [evloop]=$evloop_port [nginx]=$nginx_port)
 
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 stime_get() {  # stime_get PORT SECONDS: two s_time clients; prints the connections made
     local i clients=()
     for i in 1 2; do
@@ -124,10 +123,10 @@ h2small() {  # the requests that succeeded
 }
 per_op() {  # per_op SIDE LOAD ARG: µs of the side's CPU per operation of LOAD
     local before after ops
-    before=$(ticks "${pid[$1]}")
+    before=$(proc_ticks "${pid[$1]}")
     ops=$("$2" "${port[$1]}" "$3")
-    after=$(ticks "${pid[$1]}")
-    awk -v t=$((after - before)) -v n="$ops" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}'
+    after=$(proc_ticks "${pid[$1]}")
+    awk -v t=$((after - before)) -v n="$ops" -v hz="$hz" 'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}'
 }
 
 log "warming up (10 s of each load per side)"

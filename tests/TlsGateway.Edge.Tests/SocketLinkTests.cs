@@ -33,10 +33,7 @@ public sealed class SocketLinkTests
     [Fact]
     public async Task A_reset_already_there_when_the_wait_starts_makes_the_read_throw()
     {
-        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
-        await using var link = new SocketLink(local);
-        LoopbackSockets.Reset(upstream);
-        await LoopbackSockets.ArrivedAsync(local);
+        await using SocketLink link = await LinkToAnUpstreamThatResetAsync();
 
         await link.WaitToReadAsync().AsTask().WaitAsync(Bound);
 
@@ -47,10 +44,7 @@ public sealed class SocketLinkTests
     [Fact]
     public async Task A_reset_that_a_send_met_first_still_makes_the_read_throw_rather_than_end_cleanly()
     {
-        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
-        await using var link = new SocketLink(local);
-        LoopbackSockets.Reset(upstream);
-        await LoopbackSockets.ArrivedAsync(local);
+        await using SocketLink link = await LinkToAnUpstreamThatResetAsync();
 
         // The kernel reports a reset once: the send takes the error, and a receive after it sees
         // only the end of the stream, as if the upstream had sent a FIN after a whole reply.
@@ -101,5 +95,15 @@ public sealed class SocketLinkTests
 
         SocketException e = await Assert.ThrowsAsync<SocketException>(() => reading.AsTask().WaitAsync(Bound));
         Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    // A link whose upstream has reset the connection, the reset already arrived and not yet reported.
+    private static async Task<SocketLink> LinkToAnUpstreamThatResetAsync()
+    {
+        (Socket local, Socket upstream) = await LoopbackSockets.PairAsync();
+        var link = new SocketLink(local);
+        LoopbackSockets.Reset(upstream);
+        await LoopbackSockets.ArrivedAsync(local);
+        return link;
     }
 }
