@@ -63,9 +63,7 @@ public sealed class ChainForwarder
         var connected = await _cluster.ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (connected is null)
         {
-            Interlocked.Increment(ref _noUpstream);
-            EdgeMetrics.NoUpstream.Add(1, new KeyValuePair<string, object?>("chain", _chain));
-            EdgeLog.NoUpstream(_logger, _chain, session.Socket.RemoteEndPoint);
+            RecordNoUpstream(session.Socket.RemoteEndPoint);
             await session.Link.ShutdownSendAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -109,14 +107,15 @@ public sealed class ChainForwarder
             (received, sent) = (toUpstream.Result, toClient.Result);
             if (idle.Expired)
             {
-                EdgeLog.IdleClosed(_logger, session.Socket.RemoteEndPoint, _idleTimeout.TotalSeconds);
+                RecordIdleClosed(session.Socket.RemoteEndPoint);
             }
         }
         finally
         {
-            if (_accessLog is not null)
+            if (HasAccessLog)
             {
-                LogAccess(session, endpoint, received, sent, Stopwatch.GetElapsedTime(startedAt), idle.Expired);
+                LogAccess(session.Socket.RemoteEndPoint, session.Facts, session.Peer, endpoint, received, sent, Stopwatch.GetElapsedTime(startedAt),
+                    idle.Expired);
             }
 
             endpoint.Release();
@@ -154,12 +153,41 @@ public sealed class ChainForwarder
         }
     }
 
-    private void LogAccess(ClientSession session, UpstreamEndpoint endpoint, long received, long sent, TimeSpan duration, bool idleExpired)
+    /// <summary>True when each forwarded connection gets an access log line (<see cref="LogAccess"/>).</summary>
+    internal bool HasAccessLog => _accessLog is not null;
+
+    /// <summary>
+    /// Why the edge's event loops cannot forward this chain themselves (docs/edge-loop.md), or null
+    /// when they can: a plaintext upstream at IP addresses. TLS to the upstream, and host names to
+    /// resolve, take this class's path.
+    /// </summary>
+    internal string? NotOnLoopBecause =>
+        _tls is not null ? $"chain '{_chain}' originates TLS to its upstream"
+        : _cluster.Endpoints.Any(e => e.Address is not IPEndPoint) ? $"chain '{_chain}' has an upstream endpoint given by host name"
+        : null;
+
+    internal TimeSpan IdleTimeout => _idleTimeout;
+
+    /// <summary>The listener label of the byte counters.</summary>
+    internal KeyValuePair<string, object?> ListenerTag => _listenerTag;
+
+    /// <summary>Counts and logs a client that no endpoint of the chain would take.</summary>
+    internal void RecordNoUpstream(EndPoint? client)
     {
-        Interop.HandshakeFacts facts = session.Facts;
-        EdgeLog.Access(_accessLog!, session.Socket.RemoteEndPoint, (string)_listenerTag.Value!, _chain, facts.ServerName ?? "-",
+        Interlocked.Increment(ref _noUpstream);
+        EdgeMetrics.NoUpstream.Add(1, new KeyValuePair<string, object?>("chain", _chain));
+        EdgeLog.NoUpstream(_logger, _chain, client);
+    }
+
+    internal void RecordIdleClosed(EndPoint? client) => EdgeLog.IdleClosed(_logger, client, _idleTimeout.TotalSeconds);
+
+    /// <summary>The access log line of one forwarded connection; only when <see cref="HasAccessLog"/>.</summary>
+    internal void LogAccess(EndPoint? client, Interop.HandshakeFacts facts, PeerIdentity? peer, UpstreamEndpoint endpoint, long received, long sent,
+        TimeSpan duration, bool idleExpired)
+    {
+        EdgeLog.Access(_accessLog!, client, (string)_listenerTag.Value!, _chain, facts.ServerName ?? "-",
             facts.ApplicationProtocol ?? "-", TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.SessionReused,
-            session.Peer?.SpiffeId ?? session.Peer?.Subject ?? "-", endpoint.Address, received, sent,
+            peer?.SpiffeId ?? peer?.Subject ?? "-", endpoint.Address, received, sent,
             (long)duration.TotalMilliseconds, idleExpired ? "idle_timeout" : "closed");
     }
 

@@ -57,6 +57,12 @@ internal static partial class EdgeLog
     public static partial void Access(ILogger logger, System.Net.EndPoint? remote, string listener, string chain, string serverName, string alpn,
         string version, string cipher, bool resumed, string peer, System.Net.EndPoint upstream, long received, long sent, long milliseconds, string end);
 
+    [LoggerMessage(1017, LogLevel.Information, "Listener '{Listener}' runs its connections on the event loops")]
+    public static partial void RunsOnLoops(ILogger logger, string listener);
+
+    [LoggerMessage(1018, LogLevel.Information, "Listener '{Listener}' runs its connections on the task-based path: {Reason}")]
+    public static partial void RunsOnTasks(ILogger logger, string listener, string reason);
+
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -326,7 +326,19 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
                 }
             }
 
-            return (new ListenerBinding(context, Handler, listener.Limits, Release, served, router.HasShangMiChains ? router : null), stapler);
+            // The event loops run a listener whose every chain they can forward; any other takes the task-based path.
+            string? notOnLoop = router.HasShangMiChains ? "it serves ShangMi (RFC 8998) clients" : chains.Values.Select(f => f.NotOnLoopBecause).FirstOrDefault(r => r is not null);
+            IReadOnlyDictionary<string, ChainForwarder>? loopForwarders = notOnLoop is null ? chains : null;
+            if (notOnLoop is null)
+            {
+                EdgeLog.RunsOnLoops(_logger, listener.Name);
+            }
+            else
+            {
+                EdgeLog.RunsOnTasks(_logger, listener.Name, notOnLoop);
+            }
+
+            return (new ListenerBinding(context, Handler, listener.Limits, Release, served, router.HasShangMiChains ? router : null, loopForwarders), stapler);
         }
         finally
         {

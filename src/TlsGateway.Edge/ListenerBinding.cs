@@ -12,8 +12,13 @@ namespace TlsGateway.Edge;
 /// (TLS contexts, upstream client contexts) — never while a handshake could still use them.
 /// </summary>
 /// <param name="shangMi">Routes RFC 8998 clients to the managed engine; null when no chain has ShangMi.</param>
+/// <param name="loopForwarders">
+/// Each filter chain's forwarder, when the event loop may run this binding's connections from
+/// accept to close (see <see cref="RunsOnLoop"/>); null sends every connection to <paramref name="handler"/>.
+/// </param>
 public sealed class ListenerBinding(TlsServerContext? context, Func<ClientSession, CancellationToken, Task> handler, LimitsConfig limits,
-    Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null, ShangMiRouter? shangMi = null)
+    Action? onRetired = null, IReadOnlyList<ServedCertificate>? certificates = null, ShangMiRouter? shangMi = null,
+    IReadOnlyDictionary<string, ChainForwarder>? loopForwarders = null)
 {
     private readonly RetireAfterUse _uses = new(() => onRetired?.Invoke());
 
@@ -26,11 +31,22 @@ public sealed class ListenerBinding(TlsServerContext? context, Func<ClientSessio
 
     public LimitsConfig Limits { get; } = limits;
 
+    /// <summary>
+    /// True when every connection can be run by an event loop (docs/edge-loop.md): OpenSSL serves
+    /// every chain, no chain has ShangMi, and every chain forwards to a plaintext upstream at IP
+    /// addresses. Otherwise connections take the task-based path through <see cref="Handler"/>.
+    /// </summary>
+    public bool RunsOnLoop => LoopForwarders is not null && Context is not null && ShangMi is null;
+
+    /// <summary>Each filter chain's forwarder by chain name; null when the binding does not run on the loop.</summary>
+    public IReadOnlyDictionary<string, ChainForwarder>? LoopForwarders { get; } = loopForwarders;
+
     /// <summary>What the context serves (empty when the caller did not say).</summary>
     public IReadOnlyList<ServedCertificate> Certificates { get; } = certificates ?? [];
 
     /// <summary>The same handler and limits over another TLS snapshot (the previous one's release is not carried over).</summary>
-    public ListenerBinding WithContext(TlsServerContext replacement) => new(replacement, Handler, Limits, certificates: Certificates, shangMi: ShangMi);
+    public ListenerBinding WithContext(TlsServerContext replacement) =>
+        new(replacement, Handler, Limits, certificates: Certificates, shangMi: ShangMi, loopForwarders: LoopForwarders);
 
     // Called by the listener under its binding lock, so a retire cannot slip between read and enter.
     internal void Enter() => _uses.Enter();

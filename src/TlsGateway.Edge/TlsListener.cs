@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TlsGateway.Edge.Config;
+using TlsGateway.Edge.Loop;
 using TlsGateway.Interop;
 using TlsGateway.Tls;
 
@@ -22,9 +23,6 @@ public sealed class TlsListener : IAsyncDisposable
     // A flood of failing handshakes (a scanner, a misconfigured fleet) must not fill the disk.
     private const int FailureLinesPerSecond = 20;
 
-    // How long accepting pauses when the process is out of file descriptors (nginx: 500 ms).
-    private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(200);
-
     // Client connections held by every listener of the process (each costs two descriptors).
     private static int s_processActive;
 
@@ -35,15 +33,17 @@ public sealed class TlsListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenSource _stopAccepting = new();
     private readonly bool _inherited;
     private readonly HashSet<Task> _connections = new();
     private readonly object _bindingGate = new();
     private ListenerBinding _binding;
     private HandshakeRateLimiter _rateLimiter;
-    private Task? _acceptLoop;
+    private readonly object _drainGate = new();
+    private List<LoopAcceptor>? _acceptors;
+    private TaskCompletionSource? _loopDrained;
+    private Task? _stopAccepting;
     private int _active;
-    private volatile bool _stopped;
+    private int _onLoop;
 
     /// <param name="inherited">
     /// A socket already bound and listening on <see cref="ListenerOptions.Endpoint"/>, handed over
@@ -104,132 +104,212 @@ public sealed class TlsListener : IAsyncDisposable
     {
         // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second
         // process silently share the port. Listener hand-off between processes is explicit instead.
-        if (_inherited)
+        if (!_inherited)
         {
-            EdgeLog.Listening(_logger, LocalEndPoint);
-            _acceptLoop = AcceptLoopAsync();
+            try
+            {
+                _socket.Bind(_options.Endpoint);
+                _socket.Listen(1024);
+            }
+            catch (SocketException e)
+            {
+                throw new IOException($"cannot listen on {_options.Endpoint}: {e.Message}", e);
+            }
+        }
+
+        // The event loops accept (docs/edge-loop.md): .NET never waits on this socket, so it stays
+        // out of the runtime's own epoll set. The kernel queues clients from Listen on; each loop
+        // takes them up once it has run the acceptor's start (posts to a loop run in order, so a
+        // stop always comes after the start).
+        _socket.Blocking = false;
+        int fd = checked((int)_socket.Handle);
+        var acceptors = EventLoops.All.Select(loop => new LoopAcceptor(loop, this, fd)).ToList();
+        foreach (LoopAcceptor acceptor in acceptors)
+        {
+            acceptor.Loop.Post(acceptor.Start);
+        }
+
+        _acceptors = acceptors;
+        EdgeLog.Listening(_logger, LocalEndPoint);
+    }
+
+    /// <summary>
+    /// A client an event loop accepted (on that loop's thread): admitted under the limits, then run
+    /// on the loop if the binding allows it, else on the task-based path.
+    /// </summary>
+    internal void Accepted(EventLoop loop, int fd, ReadOnlySpan<byte> address)
+    {
+        long startedAt = Stopwatch.GetTimestamp();
+        byte[] remote = address.ToArray();
+        if (Admit(remote) is not { } binding)
+        {
+            NativeLoop.Close(fd);
             return;
         }
 
+        Stats.RecordAccepted();
+        if (binding.RunsOnLoop)
+        {
+            RunOnLoop(loop, fd, remote, binding, startedAt);
+            return;
+        }
+
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        Socket client;
         try
         {
-            _socket.Bind(_options.Endpoint);
-            _socket.Listen(1024);
+            client = new Socket(handle);
         }
-        catch (SocketException e)
+        catch (SocketException)
         {
-            throw new IOException($"cannot listen on {_options.Endpoint}: {e.Message}", e);
+            handle.Dispose(); // reset before it could be looked at: nobody to serve
+            Ended(binding);
+            return;
         }
 
-        EdgeLog.Listening(_logger, LocalEndPoint);
-        _acceptLoop = AcceptLoopAsync();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, _stopAccepting.Token);
-        while (!accepting.IsCancellationRequested)
+        Task connection = HandleAsync(client, binding);
+        lock (_connections)
         {
-            Socket client;
-            try
-            {
-                client = await _socket.AcceptAsync(accepting.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException) when (_stopped)
-            {
-                return;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                // A client gave up between its SYN and our accept: nothing to do, nothing to report.
-                continue;
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
-            {
-                // Out of file descriptors (EMFILE/ENFILE). Accepting again at once fails again at
-                // once: a loop of failures, exceptions and log lines that starved the process until
-                // it died (found holding 9,900 idle connections under a 20,000-descriptor limit).
-                // Pause accepting, as nginx does; the kernel queues new clients meanwhile.
-                Stats.RecordAcceptPaused();
-                if (_descriptorLog.TryTake(out long suppressed))
-                {
-                    EdgeLog.OutOfDescriptors(_logger, LocalEndPoint, (int)AcceptPause.TotalMilliseconds, suppressed);
-                }
+            _connections.Add(connection);
+        }
 
-                try
-                {
-                    await Task.Delay(AcceptPause, accepting.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            ListenerBinding binding;
-            lock (_bindingGate)
-            {
-                binding = _binding;
-                binding.Enter();
-            }
-
-            if (!Volatile.Read(ref _rateLimiter).TryAcquire())
-            {
-                Stats.RecordRateLimited();
-                EdgeLog.HandshakeRateLimited(_logger, LocalEndPoint, client.RemoteEndPoint);
-                client.Dispose();
-                binding.Exit();
-                continue;
-            }
-
-            // The listener's max_connections, and the whole process's descriptor budget.
-            bool overListener = Interlocked.Increment(ref _active) > binding.Limits.MaxConnections;
-            bool overProcess = Interlocked.Increment(ref s_processActive) > DescriptorBudget.ConnectionCap;
-            if (overListener || overProcess)
-            {
-                Interlocked.Decrement(ref _active);
-                Interlocked.Decrement(ref s_processActive);
-                Stats.RecordRejectedAtAccept();
-                if (_limitLog.TryTake(out long suppressed))
-                {
-                    int limit = overListener ? binding.Limits.MaxConnections : DescriptorBudget.ConnectionCap;
-                    EdgeLog.ConnectionLimit(_logger, limit, overListener ? "max_connections" : $"the descriptor limit ({DescriptorBudget.SoftLimit})",
-                        LocalEndPoint, client.RemoteEndPoint, suppressed);
-                }
-
-                client.Dispose();
-                binding.Exit();
-                continue;
-            }
-
-            client.NoDelay = true;
-            Stats.RecordAccepted();
-            Task connection = HandleAsync(client, binding);
+        // Inline on the thread that ended the connection: a continuation queued to the thread
+        // pool woke a worker per connection, which then waited for the edge's one core.
+        _ = connection.ContinueWith(t =>
+        {
             lock (_connections)
             {
-                _connections.Add(connection);
+                _connections.Remove(t);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void RunOnLoop(EventLoop loop, int fd, byte[] remote, ListenerBinding binding, long startedAt)
+    {
+        LoopConnection connection;
+        try
+        {
+            connection = new LoopConnection(loop, this, binding, fd, remote, startedAt);
+        }
+        catch (Exception e)
+        {
+            NativeLoop.Close(fd);
+            Ended(binding);
+            RecordCrash(NativeLoop.Decode(remote), e);
+            return;
+        }
+
+        Interlocked.Increment(ref _onLoop);
+        try
+        {
+            connection.Start();
+        }
+        catch (Exception e)
+        {
+            connection.OnCrash(e);
+        }
+    }
+
+    // The rate limit, the listener's max_connections and the process's descriptor budget: the
+    // binding the client is served under (entered), or null when it is to be closed at once.
+    private ListenerBinding? Admit(byte[] remote)
+    {
+        ListenerBinding binding;
+        lock (_bindingGate)
+        {
+            binding = _binding;
+            binding.Enter();
+        }
+
+        if (!Volatile.Read(ref _rateLimiter).TryAcquire())
+        {
+            Stats.RecordRateLimited();
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                EdgeLog.HandshakeRateLimited(_logger, LocalEndPoint, NativeLoop.Decode(remote));
             }
 
-            // Inline on the thread that ended the connection: a continuation queued to the thread
-            // pool woke a worker per connection, which then waited for the edge's one core.
-            _ = connection.ContinueWith(t =>
-            {
-                lock (_connections)
-                {
-                    _connections.Remove(t);
-                }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            binding.Exit();
+            return null;
         }
+
+        bool overListener = Interlocked.Increment(ref _active) > binding.Limits.MaxConnections;
+        bool overProcess = Interlocked.Increment(ref s_processActive) > DescriptorBudget.ConnectionCap;
+        if (overListener || overProcess)
+        {
+            Interlocked.Decrement(ref _active);
+            Interlocked.Decrement(ref s_processActive);
+            Stats.RecordRejectedAtAccept();
+            if (_limitLog.TryTake(out long suppressed))
+            {
+                int limit = overListener ? binding.Limits.MaxConnections : DescriptorBudget.ConnectionCap;
+                EdgeLog.ConnectionLimit(_logger, limit, overListener ? "max_connections" : $"the descriptor limit ({DescriptorBudget.SoftLimit})",
+                    LocalEndPoint, NativeLoop.Decode(remote), suppressed);
+            }
+
+            binding.Exit();
+            return null;
+        }
+
+        return binding;
+    }
+
+    /// <summary>An event loop is out of descriptors (EMFILE/ENFILE) or kernel memory and pauses accepting.</summary>
+    internal void AcceptPaused(int milliseconds)
+    {
+        Stats.RecordAcceptPaused();
+        if (_descriptorLog.TryTake(out long suppressed))
+        {
+            EdgeLog.OutOfDescriptors(_logger, LocalEndPoint, milliseconds, suppressed);
+        }
+    }
+
+    internal void RecordHandshakeCompleted(Interop.HandshakeFacts facts, PeerIdentity? peer, string engine, long startedAt, byte[]? remoteAddress,
+        EndPoint? remote = null)
+    {
+        Stats.RecordCompleted(facts, engine, startedAt);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeLog.HandshakeDone(_logger, remote ?? NativeLoop.Decode(remoteAddress), TlsVersionNames.ToDisplay(facts.Version), facts.CipherName,
+                facts.ServerName, facts.ApplicationProtocol, facts.SessionReused, peer?.SpiffeId ?? peer?.Subject);
+        }
+    }
+
+    internal void RecordHandshakeFailure(TlsFailure failure, string engine, long startedAt, byte[]? remoteAddress, EndPoint? remote = null)
+    {
+        Stats.RecordFailed(failure.Reason, engine, startedAt);
+        if (_failureLog.TryTake(out long suppressed))
+        {
+            EdgeLog.HandshakeFailed(_logger, remote ?? NativeLoop.Decode(remoteAddress), _options.Name, EdgeMetrics.ReasonLabel(failure.Reason),
+                failure.Detail, suppressed);
+        }
+    }
+
+    /// <summary>A connection ended early for a reason worth a debug line (the task-based path logs the same).</summary>
+    internal void RecordConnectionError(EndPoint? remote, string message) => EdgeLog.ConnectionError(_logger, remote, message);
+
+    /// <summary>A bug, not a peer's doing: the connection ends, the listener goes on, and it is loud.</summary>
+    internal void RecordCrash(EndPoint? remote, Exception exception) => EdgeLog.ConnectionCrashed(_logger, remote, exception);
+
+    /// <summary>A loop connection has closed (on its loop's thread).</summary>
+    internal void LoopConnectionEnded(LoopConnection connection, ListenerBinding binding)
+    {
+        Ended(binding);
+        if (Interlocked.Decrement(ref _onLoop) == 0)
+        {
+            lock (_drainGate)
+            {
+                _loopDrained?.TrySetResult();
+            }
+        }
+    }
+
+    private void Ended(ListenerBinding binding)
+    {
+        Interlocked.Decrement(ref _active);
+        Interlocked.Decrement(ref s_processActive);
+        Stats.RecordClosed();
+        binding.Exit();
     }
 
     // No hop to the thread pool before the handshake: it runs on the thread that accepted the
@@ -249,22 +329,11 @@ public sealed class TlsListener : IAsyncDisposable
             }
             catch (TlsException e)
             {
-                Stats.RecordFailed(e.Failure.Reason, handshake.Engine, startedAt);
-                if (_failureLog.TryTake(out long suppressed))
-                {
-                    EdgeLog.HandshakeFailed(_logger, remote, _options.Name, EdgeMetrics.ReasonLabel(e.Failure.Reason), e.Failure.Detail, suppressed);
-                }
-
+                RecordHandshakeFailure(e.Failure, handshake.Engine, startedAt, null, remote);
                 return;
             }
 
-            Interop.HandshakeFacts facts = session.Facts;
-            Stats.RecordCompleted(facts, session.Engine, startedAt);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                EdgeLog.HandshakeDone(_logger, remote, TlsVersionNames.ToDisplay(facts.Version), facts.CipherName, facts.ServerName,
-                    facts.ApplicationProtocol, facts.SessionReused, session.Peer?.SpiffeId ?? session.Peer?.Subject);
-            }
+            RecordHandshakeCompleted(session.Facts, session.Peer, session.Engine, startedAt, null, remote);
 
             if (!session.PeerGone)
             {
@@ -277,8 +346,7 @@ public sealed class TlsListener : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // A bug, not a peer's doing: this connection ends, the listener goes on, and it is loud.
-            EdgeLog.ConnectionCrashed(_logger, remote, e);
+            RecordCrash(remote, e);
         }
         finally
         {
@@ -291,26 +359,20 @@ public sealed class TlsListener : IAsyncDisposable
                 client.Dispose();
             }
 
-            Interlocked.Decrement(ref _active);
-            Interlocked.Decrement(ref s_processActive);
-            Stats.RecordClosed();
-            binding.Exit();
+            Ended(binding);
         }
     }
 
-    /// <summary>Stops accepting, waits up to <paramref name="drainTimeout"/> for connections to finish, then cancels the rest.</summary>
+    /// <summary>Stops accepting, waits up to <paramref name="drainTimeout"/> for connections to finish, then closes the rest.</summary>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _stopped = true;
-        _stopAccepting.Cancel();
-        if (_acceptLoop is not null)
+        Task stopAccepting;
+        lock (_drainGate)
         {
-            await _acceptLoop.ConfigureAwait(false);
+            stopAccepting = _stopAccepting ??= StopAcceptingAsync();
         }
 
-        // Only this process's descriptor: after a hot restart the new process shares the socket,
-        // and the shutdown(2) .NET would do first would stop it accepting too.
-        NativeSockets.CloseOwnDescriptor(_socket);
+        await stopAccepting.ConfigureAwait(false);
 
         Task[] running;
         lock (_connections)
@@ -318,11 +380,56 @@ public sealed class TlsListener : IAsyncDisposable
             running = _connections.ToArray();
         }
 
-        Task all = Task.WhenAll(running);
+        Task all = Task.WhenAll(Task.WhenAll(running), LoopDrainedAsync());
         if (await Task.WhenAny(all, Task.Delay(drainTimeout)).ConfigureAwait(false) != all)
         {
             _stopping.Cancel();
+            foreach (EventLoop loop in EventLoops.All)
+            {
+                loop.Post(() => AbortOn(loop));
+            }
+
             await all.ConfigureAwait(false);
+        }
+    }
+
+    // Once, whoever stops first: every loop forgets the socket before it is closed (a socket shared
+    // with another process after a hot restart would go on raising events in this one's epoll sets).
+    private async Task StopAcceptingAsync()
+    {
+        if (_acceptors is { } acceptors)
+        {
+            await Task.WhenAll(acceptors.Select(a => a.Loop.InvokeAsync(a.Stop))).ConfigureAwait(false);
+        }
+
+        // Only this process's descriptor: after a hot restart the new process shares the socket,
+        // and the shutdown(2) .NET would do first would stop it accepting too.
+        NativeSockets.CloseOwnDescriptor(_socket);
+    }
+
+    // Completes when no connection of this listener is left on any loop.
+    private Task LoopDrainedAsync()
+    {
+        lock (_drainGate)
+        {
+            if (Volatile.Read(ref _onLoop) == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _loopDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _loopDrained.Task;
+        }
+    }
+
+    private void AbortOn(EventLoop loop)
+    {
+        foreach (ILoopHandler handler in loop.Ticking.ToArray())
+        {
+            if (handler is LoopConnection connection && connection.Listener == this)
+            {
+                connection.Abort();
+            }
         }
     }
 
@@ -331,7 +438,6 @@ public sealed class TlsListener : IAsyncDisposable
         _stopping.Cancel();
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _stopping.Dispose();
-        _stopAccepting.Dispose();
         Binding.Retire();
     }
 }

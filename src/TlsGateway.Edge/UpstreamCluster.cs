@@ -54,14 +54,7 @@ public sealed class UpstreamCluster
             catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 socket.Dispose();
-                EdgeLog.UpstreamConnectFailed(_logger, endpoint.Address, e is OperationCanceledException ? "connect timed out" : e.Message);
-                var tags = new TagList { { "chain", _chain }, { "endpoint", endpoint.Label } };
-                EdgeMetrics.UpstreamConnectFailures.Add(1, tags);
-                if (endpoint.RecordFailure(_config.EjectAfterFailures, _config.EjectFor))
-                {
-                    EdgeMetrics.UpstreamEjections.Add(1, tags);
-                    EdgeLog.EndpointEjected(_logger, endpoint.Address, _chain, _config.EjectAfterFailures, _config.EjectFor.TotalSeconds);
-                }
+                RecordConnectFailure(endpoint, e is OperationCanceledException ? "connect timed out" : e.Message);
             }
             catch
             {
@@ -73,8 +66,21 @@ public sealed class UpstreamCluster
         return null;
     }
 
+    /// <summary>Counts a failed connect to <paramref name="endpoint"/> (logged, and ejecting it after enough in a row).</summary>
+    internal void RecordConnectFailure(UpstreamEndpoint endpoint, string reason)
+    {
+        EdgeLog.UpstreamConnectFailed(_logger, endpoint.Address, reason);
+        var tags = new TagList { { "chain", _chain }, { "endpoint", endpoint.Label } };
+        EdgeMetrics.UpstreamConnectFailures.Add(1, tags);
+        if (endpoint.RecordFailure(_config.EjectAfterFailures, _config.EjectFor))
+        {
+            EdgeMetrics.UpstreamEjections.Add(1, tags);
+            EdgeLog.EndpointEjected(_logger, endpoint.Address, _chain, _config.EjectAfterFailures, _config.EjectFor.TotalSeconds);
+        }
+    }
+
     // Healthy endpoints in balancing order, then the ejected ones (soonest back first) as a last resort.
-    private IEnumerable<UpstreamEndpoint> Order()
+    internal IEnumerable<UpstreamEndpoint> Order()
     {
         // The common case, one endpoint, needs no ordering (and no allocation per connection).
         if (_endpoints.Length == 1)

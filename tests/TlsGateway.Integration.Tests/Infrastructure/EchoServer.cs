@@ -17,17 +17,35 @@ public sealed record ServedSession(HandshakeFacts Facts, PeerIdentity? Peer, str
 /// exchange: the server reads up to the first newline, writes back "echo:" and what it read,
 /// then closes with close_notify — so a peer like s_client ends by itself. In HTTP mode it answers
 /// one HTTP/1.1 request instead.
+/// With <c>onEventLoop</c> the listener runs its connections on the edge's event loops, as
+/// `tlsgw serve` does for plaintext upstreams: every chain forwards to a plaintext upstream that
+/// gives the same one-line answer, and the handler (and <see cref="Sessions"/>) go unused.
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
     private readonly TlsListener _listener;
     private readonly bool _http;
+    private readonly PlainEchoUpstream? _upstream;
+    private readonly IdleSweeper? _sweeper;
 
-    public EchoServer(TlsServerContext context, bool http = false, TimeSpan? handshakeTimeout = null)
+    public EchoServer(TlsServerContext context, bool http = false, TimeSpan? handshakeTimeout = null, bool onEventLoop = false)
     {
         _http = http;
         var limits = LimitsConfig.Default with { HandshakeTimeout = handshakeTimeout ?? TimeSpan.FromSeconds(10) };
-        _listener = new TlsListener(new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 0)), new ListenerBinding(context, HandleAsync, limits), NullLogger.Instance);
+        IReadOnlyDictionary<string, ChainForwarder>? forwarders = null;
+        if (onEventLoop)
+        {
+            _upstream = new PlainEchoUpstream("echo");
+            _sweeper = new IdleSweeper();
+            var upstream = new UpstreamConfig([new IPEndPoint(IPAddress.Loopback, _upstream.Port)], LoadBalancing.RoundRobin, TimeSpan.FromSeconds(2), 3,
+                TimeSpan.FromSeconds(10), ProxyProtocol: false);
+            forwarders = context.Entries.ToDictionary(e => e.Config.Name, e => new ChainForwarder("test", e.Config.Name,
+                new UpstreamCluster(e.Config.Name, upstream, NullLogger.Instance), limits.IdleTimeout, _sweeper, tls: null, NullLogger.Instance));
+        }
+
+        var binding = new ListenerBinding(context, HandleAsync, limits, loopForwarders: forwarders);
+        Assert.Equal(onEventLoop, binding.RunsOnLoop);
+        _listener = new TlsListener(new ListenerOptions(new IPEndPoint(IPAddress.Loopback, 0)), binding, NullLogger.Instance);
         _listener.Start();
     }
 
@@ -111,5 +129,13 @@ public sealed class EchoServer : IAsyncDisposable
         await session.Link.ShutdownSendAsync(cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync();
+        if (_upstream is not null)
+        {
+            await _upstream.DisposeAsync();
+            await _sweeper!.DisposeAsync();
+        }
+    }
 }

@@ -64,6 +64,15 @@ public sealed class TlsTestClient : IAsyncDisposable
         return reply.ToString();
     }
 
+    /// <summary>True once the server ended its stream with close_notify (not a bare FIN or a reset).</summary>
+    public bool CloseNotifyReceived => _session.CloseNotifyReceived;
+
+    /// <summary>Sends <paramref name="data"/> as is.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data) => _session.WriteAsync(data);
+
+    /// <summary>Reads what has arrived into <paramref name="buffer"/>; 0 at the end of the stream.</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _session.ReadAsync(buffer, cancellationToken);
+
     /// <summary>Sends close_notify and a FIN: the client is done sending and still reads (a half-close).</summary>
     public ValueTask ShutdownAsync() => _session.ShutdownAsync();
 

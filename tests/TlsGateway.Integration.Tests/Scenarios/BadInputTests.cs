@@ -7,7 +7,8 @@ namespace TlsGateway.Integration.Tests.Scenarios;
 
 /// <summary>
 /// Garbage, truncated and stalled handshakes: each connection ends with the right alert and a
-/// classified, counted reason, and none of it disturbs other connections.
+/// classified, counted reason, and none of it disturbs other connections. Each test runs on both
+/// paths of the listener: the edge's event loops, and the task-based path of custom handlers.
 /// </summary>
 public sealed class BadInputTests
 {
@@ -43,11 +44,13 @@ public sealed class BadInputTests
         return received.ToArray();
     }
 
-    [Fact]
-    public async Task A_malformed_ClientHello_gets_a_fatal_alert_and_is_counted_as_malformed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_malformed_ClientHello_gets_a_fatal_alert_and_is_counted_as_malformed(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa");
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
 
         byte[] reply = await SendAndReadUntilClosedAsync(server.Port, s_garbageRecord);
 
@@ -58,33 +61,39 @@ public sealed class BadInputTests
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.Malformed));
     }
 
-    [Fact]
-    public async Task Plain_HTTP_sent_to_the_TLS_port_is_classified_as_such()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Plain_HTTP_sent_to_the_TLS_port_is_classified_as_such(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa");
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
 
         await SendAndReadUntilClosedAsync(server.Port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
 
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.PlaintextHttp));
     }
 
-    [Fact]
-    public async Task A_truncated_ClientHello_followed_by_a_close_is_counted_as_peer_closed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_truncated_ClientHello_followed_by_a_close_is_counted_as_peer_closed(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa");
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
 
         await SendAndReadUntilClosedAsync(server.Port, s_garbageRecord[..4], halfClose: true);
 
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.PeerClosed));
     }
 
-    [Fact]
-    public async Task A_stalled_handshake_times_out_while_other_clients_are_served()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stalled_handshake_times_out_while_other_clients_are_served(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa");
-        await using var server = new EchoServer(context, handshakeTimeout: TimeSpan.FromSeconds(1));
+        await using var server = new EchoServer(context, handshakeTimeout: TimeSpan.FromSeconds(1), onEventLoop: onEventLoop);
 
         Task<byte[]> stalled = SendAndReadUntilClosedAsync(server.Port, s_garbageRecord[..3]);
         SClientResult meanwhile = await OpenSslClient.ConnectAsync(server.Address, "example.test");
@@ -94,11 +103,13 @@ public sealed class BadInputTests
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.Timeout));
     }
 
-    [Fact]
-    public async Task A_client_that_distrusts_the_server_certificate_is_counted_as_unknown_CA()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_distrusts_the_server_certificate_is_counted_as_unknown_CA(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa");
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
 
         SClientResult result = await OpenSslClient.ConnectAsync(server.Address, "example.test", caFile: TestPki.Instance.PathOf("rogue-ca.pem"));
 
@@ -107,11 +118,13 @@ public sealed class BadInputTests
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.UnknownCa));
     }
 
-    [Fact]
-    public async Task A_client_that_finds_the_server_certificate_expired_is_counted_as_such()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_finds_the_server_certificate_expired_is_counted_as_such(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("expired");
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
 
         SClientResult result = await OpenSslClient.ConnectAsync(server.Address, "expired.test");
 
@@ -120,12 +133,14 @@ public sealed class BadInputTests
         await Eventually.EqualAsync(1, () => server.Stats.Failed(TlsFailureReason.CertificateExpired));
     }
 
-    [Fact]
-    public async Task Failed_handshakes_on_many_connections_never_leak_errors_into_good_ones()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Failed_handshakes_on_many_connections_never_leak_errors_into_good_ones(bool onEventLoop)
     {
         using TlsServerContext context = ServerFactory.Single("ecdsa", clientAuth: new ClientAuthOptions(
             ClientCertificateMode.Required, TestPki.Instance.Read("ca.pem")));
-        await using var server = new EchoServer(context);
+        await using var server = new EchoServer(context, onEventLoop: onEventLoop);
         string[] good = ["-cert", TestPki.Instance.PathOf("client.pem"), "-key", TestPki.Instance.PathOf("client.key")];
 
         // Interleave garbage, refused clients and good clients; bounded: 8 of each.

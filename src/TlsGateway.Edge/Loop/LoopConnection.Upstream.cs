@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using System.Net;
+using TlsGateway.Interop;
+using TlsGateway.Tls;
+
+namespace TlsGateway.Edge.Loop;
+
+// The upstream's side of a loop connection: the connect (endpoint by endpoint, each under the
+// chain's connect timeout, with passive health as UpstreamCluster keeps it), the PROXY v2 header,
+// and the plaintext the upstream sends back, encrypted for the client.
+internal sealed partial class LoopConnection
+{
+    private readonly PendingBytes _toUpstream = new();
+    private ChainForwarder? _forwarder;
+    private IEnumerator<UpstreamEndpoint>? _candidates;
+    private UpstreamEndpoint? _endpoint;
+    private int _upstream = -1;
+    private bool _upstreamEnded;
+    private bool _upstreamShutDown;
+    private bool _upstreamPaused;
+    private bool _upstreamDeferred;
+    private bool _idleExpired;
+    private long _forwardingSince;
+    private long _lastActivity;
+    private long _received;
+    private long _sent;
+
+    // Tries the chain's endpoints in balancing order until one takes the connection; the result of
+    // each attempt arrives as an event (writable: connected, or failed) or as the connect deadline.
+    private void ConnectNext()
+    {
+        while (_candidates!.MoveNext())
+        {
+            UpstreamEndpoint endpoint = _candidates.Current;
+            int result = NativeLoop.Connect((IPEndPoint)endpoint.Address, out int fd);
+            if (result is 0 or NativeLoop.InProgress)
+            {
+                // Even a connect that succeeded at once is taken up from its event, so the client's
+                // handshake step that started it finishes first.
+                _endpoint = endpoint;
+                _upstream = fd;
+                _deadline = Environment.TickCount64 + (long)_forwarder!.Cluster.Config.ConnectTimeout.TotalMilliseconds;
+                _loop.Register(fd, this, NativeLoop.Readable | NativeLoop.Writable | NativeLoop.PeerHalfClosed | NativeLoop.EdgeTriggered);
+                return;
+            }
+
+            if (result is NativeLoop.TooManyOpenFiles or NativeLoop.FileTableOverflow or NativeLoop.NoBufferSpace or NativeLoop.OutOfMemory)
+            {
+                // This process is out of descriptors or memory: not the endpoint's failure, so it is
+                // not counted against it (nor ejected), and this client is closed, as on the task path.
+                _listener.RecordConnectionError(Remote, $"cannot open a connection to an upstream: {NativeLoop.Describe(result)}");
+                Close();
+                return;
+            }
+
+            _forwarder!.Cluster.RecordConnectFailure(endpoint, NativeLoop.Describe(result));
+        }
+
+        NoUpstream();
+    }
+
+    // What the client sent meanwhile stays queued for the next endpoint.
+    private void ConnectFailed(string reason)
+    {
+        _forwarder!.Cluster.RecordConnectFailure(_endpoint!, reason);
+        CloseUpstream();
+        _endpoint = null;
+        ConnectNext();
+    }
+
+    // No endpoint took the connection: the client's stream ends cleanly (close_notify), as on the task path.
+    private void NoUpstream()
+    {
+        _forwarder!.RecordNoUpstream(Remote);
+        _toUpstream.Clear();
+        _clientEnded = true;
+        _upstreamEnded = true;
+        _phase = Phase.Draining;
+        _lastActivity = Environment.TickCount64;
+        EndClientStream();
+        CloseIfDrained();
+    }
+
+    private void OnUpstreamEvent(uint events)
+    {
+        if (_phase == Phase.Connecting)
+        {
+            if ((events & (NativeLoop.Writable | NativeLoop.Error | NativeLoop.HangUp)) == 0)
+            {
+                return;
+            }
+
+            int error = NativeLoop.SocketError(_upstream);
+            if (error != 0)
+            {
+                ConnectFailed(NativeLoop.Describe(error));
+                return;
+            }
+
+            Connected();
+        }
+
+        if ((events & NativeLoop.Writable) != 0 && _toUpstream.Count > 0)
+        {
+            FlushUpstream();
+        }
+
+        if ((events & (NativeLoop.Readable | NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error)) != 0)
+        {
+            ReadUpstream();
+        }
+    }
+
+    private void Connected()
+    {
+        _endpoint!.RecordSuccess();
+        _endpoint.Acquire();
+        _phase = Phase.Forwarding;
+        _forwardingSince = Stopwatch.GetTimestamp();
+        _lastActivity = Environment.TickCount64;
+        if (_forwarder!.Cluster.Config.ProxyProtocol && Remote is IPEndPoint source && NativeLoop.LocalEndPoint(_client) is { } destination)
+        {
+            // In plaintext, ahead of anything the client has sent (haproxy's send-proxy).
+            _toUpstream.AddFirst(ProxyProtocolV2.Build(source, destination, _tls.Facts!, _tls.Peer));
+        }
+
+        FlushUpstream();
+    }
+
+    // Plaintext from the client: sent, or queued while connecting or while the upstream is full.
+    private void ToUpstream(ReadOnlySpan<byte> data)
+    {
+        if (_phase is not (Phase.Connecting or Phase.Forwarding))
+        {
+            return; // no upstream will take it (none accepted the connection)
+        }
+
+        _received += data.Length;
+        EdgeMetrics.ReceivedBytes.Add(data.Length, _forwarder!.ListenerTag);
+        if (_phase == Phase.Forwarding && _toUpstream.Count == 0)
+        {
+            int sent = NativeLoop.Send(_upstream, data);
+            if (sent == data.Length)
+            {
+                return;
+            }
+
+            if (sent < 0 && sent != NativeLoop.Again)
+            {
+                Close(); // the upstream failed: the client is cut off too, never ended cleanly
+                return;
+            }
+
+            data = data[Math.Max(sent, 0)..];
+        }
+
+        if (_phase is Phase.Connecting or Phase.Forwarding)
+        {
+            _toUpstream.Add(data);
+        }
+    }
+
+    private void FlushUpstream()
+    {
+        if (_toUpstream.SendTo(_upstream) != 0)
+        {
+            Close();
+            return;
+        }
+
+        if (_toUpstream.Count > 0)
+        {
+            return;
+        }
+
+        if (_phase == Phase.Draining)
+        {
+            CloseIfDrained();
+        }
+        else if (_clientEnded)
+        {
+            if (_upstreamEnded)
+            {
+                BeginDraining();
+            }
+            else
+            {
+                ShutdownUpstream();
+            }
+        }
+        else if (_clientPaused)
+        {
+            _clientPaused = false;
+            ReadClient();
+        }
+    }
+
+    private void ReadUpstream()
+    {
+        int reads = 0;
+        while (_phase == Phase.Forwarding && !_upstreamEnded)
+        {
+            if (!MayRead(_toClient, ref reads, ref _upstreamPaused, ref _upstreamDeferred))
+            {
+                return;
+            }
+
+            int n = NativeLoop.Receive(_upstream, _loop.Plaintext);
+            if (n == NativeLoop.Again)
+            {
+                return;
+            }
+
+            if (n < 0)
+            {
+                Close(); // a reset: the client must not get a close_notify that vouches for a cut reply
+                return;
+            }
+
+            _lastActivity = Environment.TickCount64;
+            if (n == 0)
+            {
+                UpstreamEnded();
+                return;
+            }
+
+            ReadOnlySpan<byte> plaintext = _loop.Plaintext.AsSpan(0, n);
+            while (!plaintext.IsEmpty && _phase != Phase.Closed)
+            {
+                TlsStepResult step = _tls.Write(plaintext, _loop.Output);
+                if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0) ||
+                    SendTlsOutput(step.OutputLength, step.OutputPending) != 0)
+                {
+                    Close();
+                    return;
+                }
+
+                plaintext = plaintext[step.Consumed..];
+            }
+
+            _sent += n;
+            EdgeMetrics.SentBytes.Add(n, _forwarder!.ListenerTag);
+        }
+    }
+
+    private void UpstreamEnded()
+    {
+        _upstreamEnded = true;
+        if (_clientEnded && _toUpstream.Count == 0)
+        {
+            _phase = Phase.Draining;
+        }
+
+        EndClientStream();
+        if (_phase == Phase.Draining)
+        {
+            CloseIfDrained();
+        }
+    }
+
+    private void ShutdownUpstream()
+    {
+        if (!_upstreamShutDown)
+        {
+            _upstreamShutDown = true;
+            NativeLoop.ShutdownSend(_upstream);
+        }
+    }
+
+    private void IdleExpired()
+    {
+        if (_phase == Phase.Forwarding)
+        {
+            _idleExpired = true;
+            _forwarder!.RecordIdleClosed(Remote);
+        }
+
+        Close();
+    }
+
+    private void CloseUpstream()
+    {
+        if (_upstream >= 0)
+        {
+            _loop.Unregister(_upstream);
+            NativeLoop.Close(_upstream);
+            _upstream = -1;
+        }
+    }
+
+    // A connection that reached an upstream releases the endpoint and writes its access log line.
+    private void EndForwarding()
+    {
+        if (_forwardingSince == 0)
+        {
+            return;
+        }
+
+        _endpoint!.Release();
+        if (_forwarder!.HasAccessLog)
+        {
+            _forwarder.LogAccess(Remote, _tls.Facts!, _tls.Peer, _endpoint, _received, _sent, Stopwatch.GetElapsedTime(_forwardingSince), _idleExpired);
+        }
+
+        _forwardingSince = 0;
+    }
+}

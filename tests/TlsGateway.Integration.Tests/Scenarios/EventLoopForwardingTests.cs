@@ -1,0 +1,149 @@
+using System.Net.Sockets;
+using System.Text;
+using TlsGateway.Integration.Tests.Infrastructure;
+
+namespace TlsGateway.Integration.Tests.Scenarios;
+
+/// <summary>
+/// Forwarding on the edge's event loops (docs/edge-loop.md), through `tlsgw serve`: backpressure
+/// with every byte arriving in order, and half-closes passed on. (UpstreamTlsTests checks that a
+/// listener the loops cannot forward for says so and takes the task-based path.) Each direction's pause and resume is where an edge-triggered loop can
+/// lose a wakeup; a lost one hangs these tests (every wait is bounded).
+/// </summary>
+public sealed class EventLoopForwardingTests
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_holds_the_upstream_back_and_then_gets_every_byte_in_order()
+    {
+        const int total = 64 * 1024 * 1024;
+        await using var upstream = new BulkUpstream(total, replyAfterEndOfRequest: false);
+        (ServeProcess serve, int port) = await ServeOnLoopsAsync(upstream);
+        await using var _ = serve;
+        await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
+        await Eventually.TrueAsync(() => upstream.Written > 0);
+
+        // Nothing is read: the upstream stops once the socket buffers on the way are full, and stays stopped.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        long stalled = upstream.Written;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(stalled, upstream.Written);
+        Assert.True(stalled < 40L * 1024 * 1024, $"the upstream wrote {stalled} bytes to a client that reads nothing");
+
+        Assert.Equal(total, await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
+        Assert.True(client.CloseNotifyReceived, "the stream did not end with close_notify");
+    }
+
+    [Fact]
+    public async Task A_client_that_half_closes_after_its_request_gets_the_whole_reply()
+    {
+        const int total = 4 * 1024 * 1024;
+        await using var upstream = new BulkUpstream(total, replyAfterEndOfRequest: true);
+        (ServeProcess serve, int port) = await ServeOnLoopsAsync(upstream);
+        await using var _ = serve;
+        await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
+        byte[] request = new byte[300 * 1024];
+        Random.Shared.NextBytes(request);
+        await client.WriteAsync(request);
+        await client.ShutdownAsync(); // close_notify and a FIN: the upstream sees the end of the request, and answers
+
+        Assert.Equal(total, await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
+        Assert.True(client.CloseNotifyReceived, "the stream did not end with close_notify");
+        Assert.Equal(request, await upstream.Request.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    // `tlsgw serve` in front of `upstream`, its listener on the event loops (which it says).
+    private static async Task<(ServeProcess Serve, int Port)> ServeOnLoopsAsync(LoopbackServer upstream)
+    {
+        int port = FreePort.Next();
+        ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]), port);
+        Assert.Contains("Listener 'public' runs its connections on the event loops", serve.Process.Output);
+        return (serve, port);
+    }
+
+    // Reads to the end of the stream, checking each byte against BulkUpstream's pattern; returns the count.
+    private static async Task<int> ReadPatternToEndAsync(TlsTestClient client, TimeSpan within)
+    {
+        using var limit = new CancellationTokenSource(within);
+        byte[] buffer = new byte[64 * 1024];
+        int offset = 0;
+        int n;
+        while ((n = await client.ReadAsync(buffer, limit.Token)) > 0)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (buffer[i] != BulkUpstream.PatternAt(offset + i))
+                {
+                    Assert.Fail($"byte {offset + i} differs: the stream lost, repeated or reordered bytes");
+                }
+            }
+
+            offset += n;
+        }
+
+        return offset;
+    }
+
+    /// <summary>
+    /// A plaintext upstream that writes <c>total</c> bytes of a position-dependent pattern, then
+    /// closes: at once, or after reading the request to its end (a FIN).
+    /// </summary>
+    private sealed class BulkUpstream : LoopbackServer
+    {
+        private readonly int _total;
+        private readonly bool _replyAfterEndOfRequest;
+        private long _written;
+
+        public BulkUpstream(int total, bool replyAfterEndOfRequest)
+        {
+            _total = total;
+            _replyAfterEndOfRequest = replyAfterEndOfRequest;
+            Start();
+        }
+
+        public long Written => Interlocked.Read(ref _written);
+
+        public TaskCompletionSource<byte[]> Request { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static byte PatternAt(int position) => (byte)((position * 31) ^ (position >> 11));
+
+        protected override async Task ServeAsync(Socket client)
+        {
+            using (client)
+            {
+                try
+                {
+                    if (_replyAfterEndOfRequest)
+                    {
+                        var request = new MemoryStream();
+                        byte[] input = new byte[16 * 1024];
+                        int n;
+                        while ((n = await client.ReceiveAsync(input, SocketFlags.None)) > 0)
+                        {
+                            request.Write(input, 0, n);
+                        }
+
+                        Request.TrySetResult(request.ToArray());
+                    }
+
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int sent = 0; sent < _total; sent += chunk.Length)
+                    {
+                        for (int i = 0; i < chunk.Length; i++)
+                        {
+                            chunk[i] = PatternAt(sent + i);
+                        }
+
+                        await client.SendAsync(chunk.AsMemory(0, Math.Min(chunk.Length, _total - sent)), SocketFlags.None);
+                        Interlocked.Add(ref _written, Math.Min(chunk.Length, _total - sent));
+                    }
+
+                    client.Shutdown(SocketShutdown.Send);
+                }
+                catch (SocketException e)
+                {
+                    Request.TrySetException(e); // the edge went away mid-test; the assertions say what matters
+                }
+            }
+        }
+    }
+}
