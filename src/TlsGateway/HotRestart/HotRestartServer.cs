@@ -76,7 +76,12 @@ internal sealed class HotRestartServer : IAsyncDisposable
             }
 
             using var channel = new HandoffChannel(connection);
-            if (Converse(channel))
+
+            // The conversation blocks (it waits up to StartupTimeout for the new process to serve),
+            // and this continuation may run on one of .NET's socket engine threads (inline
+            // completions, RuntimeTuning): blocking that thread stalls every socket it serves,
+            // including the SDS socket the new process asks for its certificates during that wait.
+            if (await Task.Run(() => Converse(channel)))
             {
                 return; // handed off: this process is draining and will exit
             }
