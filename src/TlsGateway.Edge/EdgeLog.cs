@@ -63,6 +63,9 @@ internal static partial class EdgeLog
     [LoggerMessage(1018, LogLevel.Information, "Listener '{Listener}' runs its connections on the task-based path: {Reason}")]
     public static partial void RunsOnTasks(ILogger logger, string listener, string reason);
 
+    [LoggerMessage(1019, LogLevel.Warning, "Accepting on {Endpoint} failed: {Reason}; trying again in {Milliseconds} ms (failures since the last line: {Suppressed})")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.EndPoint endpoint, string reason, int milliseconds, long suppressed);
+
     [LoggerMessage(1011, LogLevel.Debug, "Connection from {Remote} idle for {Seconds} s; closing it")]
     public static partial void IdleClosed(ILogger logger, System.Net.EndPoint? remote, double seconds);
 }

@@ -28,6 +28,7 @@ public sealed class TlsListener : IAsyncDisposable
 
     private readonly LogBudget _descriptorLog = new(1);
     private readonly LogBudget _limitLog = new(1);
+    private readonly LogBudget _acceptLog = new(1);
     private readonly ListenerOptions _options;
     private readonly LogBudget _failureLog;
     private readonly ILogger _logger;
@@ -264,6 +265,15 @@ public sealed class TlsListener : IAsyncDisposable
         }
     }
 
+    /// <summary>An event loop's accept failed for a reason that is not a client's doing; it tries again next tick.</summary>
+    internal void AcceptFailed(string reason, int milliseconds)
+    {
+        if (_acceptLog.TryTake(out long suppressed))
+        {
+            EdgeLog.AcceptFailed(_logger, LocalEndPoint, reason, milliseconds, suppressed);
+        }
+    }
+
     internal void RecordHandshakeCompleted(Interop.HandshakeFacts facts, PeerIdentity? peer, string engine, long startedAt, byte[]? remoteAddress,
         EndPoint? remote = null)
     {
@@ -312,9 +322,9 @@ public sealed class TlsListener : IAsyncDisposable
         binding.Exit();
     }
 
-    // No hop to the thread pool before the handshake: it runs on the thread that accepted the
-    // connection (with inline socket completions, the epoll thread) until its first wait for the
-    // client, as in nginx's event loop. A hop here woke a second thread per connection.
+    // The task-based path (ShangMi listeners, upstream TLS): no hop to the thread pool before the
+    // handshake. It runs on the event loop that accepted the connection until its first wait for
+    // the client, as a loop connection's first step would; a hop woke a second thread per connection.
     private async Task HandleAsync(Socket client, ListenerBinding binding)
     {
         long startedAt = Stopwatch.GetTimestamp();

@@ -120,7 +120,8 @@ internal sealed class EventLoop
         long nextTick = Environment.TickCount64 + TickMilliseconds;
         while (true)
         {
-            int count = NativeLoop.Wait(_epoll, events, _deferred.Count > 0 ? 0 : TickMilliseconds);
+            int wait = _deferred.Count > 0 ? 0 : (int)Math.Clamp(nextTick - Environment.TickCount64, 0, TickMilliseconds);
+            int count = NativeLoop.Wait(_epoll, events, wait);
             for (int i = 0; i < count; i++)
             {
                 Dispatch(events[i]);
@@ -145,7 +146,12 @@ internal sealed class EventLoop
             long now = Environment.TickCount64;
             if (now >= nextTick)
             {
-                nextTick = now + TickMilliseconds;
+                nextTick += TickMilliseconds;
+                if (nextTick <= now)
+                {
+                    nextTick = now + TickMilliseconds; // a turn took longer than a tick: no burst of catch-up ticks
+                }
+
                 Tick(now);
             }
         }

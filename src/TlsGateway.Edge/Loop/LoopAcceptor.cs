@@ -95,6 +95,7 @@ internal sealed class LoopAcceptor(EventLoop loop, TlsListener listener, int fd)
             if (-client is not (103 or 71 or 100 or 92 or 112 or 64 or 113 or 101 or 1))
             {
                 _paused = true;
+                listener.AcceptFailed(NativeLoop.Describe(client), EventLoop.TickMilliseconds);
                 return;
             }
         }

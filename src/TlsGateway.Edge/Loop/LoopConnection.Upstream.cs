@@ -118,8 +118,16 @@ internal sealed partial class LoopConnection
         _phase = Phase.Forwarding;
         _forwardingSince = Stopwatch.GetTimestamp();
         _lastActivity = Environment.TickCount64;
-        if (_forwarder!.Cluster.Config.ProxyProtocol && Remote is IPEndPoint source && NativeLoop.LocalEndPoint(_client) is { } destination)
+        if (_forwarder!.Cluster.Config.ProxyProtocol)
         {
+            if (Remote is not IPEndPoint source || NativeLoop.LocalEndPoint(_client) is not { } destination)
+            {
+                // Never forward without the header the upstream expects: a client could send its own.
+                _listener.RecordConnectionError(Remote, "cannot build the PROXY v2 header: the connection's addresses are unknown");
+                Close();
+                return;
+            }
+
             // In plaintext, ahead of anything the client has sent (haproxy's send-proxy).
             _toUpstream.AddFirst(ProxyProtocolV2.Build(source, destination, _tls.Facts!, _tls.Peer));
         }
@@ -269,12 +277,8 @@ internal sealed partial class LoopConnection
 
     private void IdleExpired()
     {
-        if (_phase == Phase.Forwarding)
-        {
-            _idleExpired = true;
-            _forwarder!.RecordIdleClosed(Remote);
-        }
-
+        _idleExpired = true;
+        _forwarder!.RecordIdleClosed(Remote);
         Close();
     }
 

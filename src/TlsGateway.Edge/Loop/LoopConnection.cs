@@ -275,6 +275,7 @@ internal sealed partial class LoopConnection : ILoopHandler
     {
         _tls.Fail(failure);
         _listener.RecordHandshakeFailure(_tls.Failure!, ClientSession.OpenSslEngine, _acceptedAt, _remoteAddress);
+        _toClient.SendTo(_client); // the alert, if it had to wait: one more try, without waiting
         Close();
     }
 
@@ -326,9 +327,18 @@ internal sealed partial class LoopConnection : ILoopHandler
 
     private void FlushClient()
     {
-        if (_toClient.SendTo(_client) != 0)
+        int error = _toClient.SendTo(_client);
+        if (error != 0)
         {
-            Close();
+            if (_phase == Phase.Handshake)
+            {
+                FailHandshake(new TlsFailure(TlsFailureReason.PeerClosed, $"socket error during handshake: {NativeLoop.Describe(error)}"));
+            }
+            else
+            {
+                Close();
+            }
+
             return;
         }
 
@@ -430,9 +440,15 @@ internal sealed partial class LoopConnection : ILoopHandler
         }
         finally
         {
-            // Whatever failed above, the connection is counted out: a drain must not wait for it forever.
-            _tls.Dispose();
-            _listener.LoopConnectionEnded(this, _binding);
+            try
+            {
+                _tls.Dispose();
+            }
+            finally
+            {
+                // Whatever failed above, the connection is counted out: a drain must not wait for it forever.
+                _listener.LoopConnectionEnded(this, _binding);
+            }
         }
     }
 }

@@ -15,7 +15,11 @@ public sealed class EventLoopForwardingTests
     [Fact]
     public async Task A_client_that_stops_reading_holds_the_upstream_back_and_then_gets_every_byte_in_order()
     {
-        const int total = 64 * 1024 * 1024;
+        // What the kernel may hold on the way at most: the upstream's send buffer and the edge's
+        // receive buffer, the edge's send buffer and the client's receive buffer (autotuned up to
+        // the host's maximums), and slack for the edge's one queued record. The upstream sends twice that.
+        long bound = (2 * (SocketBufferMax("tcp_rmem") + SocketBufferMax("tcp_wmem"))) + (4 * 1024 * 1024);
+        int total = (int)Math.Max(64L * 1024 * 1024, 2 * bound);
         await using var upstream = new BulkUpstream(total, replyAfterEndOfRequest: false);
         (ServeProcess serve, int port) = await ServeOnLoopsAsync(upstream);
         await using var _ = serve;
@@ -27,10 +31,24 @@ public sealed class EventLoopForwardingTests
         long stalled = upstream.Written;
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(stalled, upstream.Written);
-        Assert.True(stalled < 40L * 1024 * 1024, $"the upstream wrote {stalled} bytes to a client that reads nothing");
+        Assert.True(stalled < bound, $"the upstream wrote {stalled} bytes to a client that reads nothing (the sockets hold at most {bound})");
 
         Assert.Equal(total, await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
         Assert.True(client.CloseNotifyReceived, "the stream did not end with close_notify");
+    }
+
+    [Fact]
+    public async Task An_upstream_that_resets_mid_reply_ends_the_clients_stream_without_close_notify()
+    {
+        await using var upstream = new BulkUpstream(1024 * 1024, replyAfterEndOfRequest: false, resetAfter: 200 * 1024);
+        (ServeProcess serve, int port) = await ServeOnLoopsAsync(upstream);
+        await using var _ = serve;
+        await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
+
+        int received = await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(30));
+
+        Assert.True(received <= 200 * 1024, $"{received} bytes arrived of the 200 KiB sent before the reset");
+        Assert.False(client.CloseNotifyReceived, "a reply cut short by the upstream's reset ended with close_notify, as if it were whole");
     }
 
     [Fact]
@@ -51,12 +69,17 @@ public sealed class EventLoopForwardingTests
         Assert.Equal(request, await upstream.Request.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    // The maximum of a net.ipv4 buffer sysctl ("min default max"), in bytes.
+    private static long SocketBufferMax(string name) =>
+        long.Parse(File.ReadAllText($"/proc/sys/net/ipv4/{name}").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[2],
+            System.Globalization.CultureInfo.InvariantCulture);
+
     // `tlsgw serve` in front of `upstream`, its listener on the event loops (which it says).
     private static async Task<(ServeProcess Serve, int Port)> ServeOnLoopsAsync(LoopbackServer upstream)
     {
         int port = FreePort.Next();
         ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]), port);
-        Assert.Contains("Listener 'public' runs its connections on the event loops", serve.Process.Output);
+        await serve.Process.WaitForOutputAsync("Listener 'public' runs its connections on the event loops");
         return (serve, port);
     }
 
@@ -85,18 +108,21 @@ public sealed class EventLoopForwardingTests
 
     /// <summary>
     /// A plaintext upstream that writes <c>total</c> bytes of a position-dependent pattern, then
-    /// closes: at once, or after reading the request to its end (a FIN).
+    /// closes: at once, or after reading the request to its end (a FIN). With <c>resetAfter</c> it
+    /// resets the connection (SO_LINGER 0) after that many bytes instead.
     /// </summary>
     private sealed class BulkUpstream : LoopbackServer
     {
         private readonly int _total;
         private readonly bool _replyAfterEndOfRequest;
+        private readonly int? _resetAfter;
         private long _written;
 
-        public BulkUpstream(int total, bool replyAfterEndOfRequest)
+        public BulkUpstream(int total, bool replyAfterEndOfRequest, int? resetAfter = null)
         {
-            _total = total;
+            _total = resetAfter ?? total;
             _replyAfterEndOfRequest = replyAfterEndOfRequest;
+            _resetAfter = resetAfter;
             Start();
         }
 
@@ -137,7 +163,15 @@ public sealed class EventLoopForwardingTests
                         Interlocked.Add(ref _written, Math.Min(chunk.Length, _total - sent));
                     }
 
-                    client.Shutdown(SocketShutdown.Send);
+                    if (_resetAfter is not null)
+                    {
+                        client.LingerState = new LingerOption(true, 0);
+                        client.Close(); // RST
+                    }
+                    else
+                    {
+                        client.Shutdown(SocketShutdown.Send);
+                    }
                 }
                 catch (SocketException e)
                 {

@@ -31,7 +31,7 @@ public sealed class UpstreamTlsTests
         SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
 
         Assert.True(result.Echoed("ping"), result.Output + serve.Process.Output);
-        Assert.Contains("Listener 'public' runs its connections on the task-based path: chain 'main' originates TLS to its upstream", serve.Process.Output);
+        await serve.Process.WaitForOutputAsync("Listener 'public' runs its connections on the task-based path: chain 'main' originates TLS to its upstream");
         Assert.True(upstream.Sessions.TryPeek(out ServedSession? session));
         Assert.Equal("spiffe://test.local/ns/default/sa/frontend", session.Peer?.SpiffeId);
         Assert.Equal("example.test", session.Facts.ServerName);
