@@ -10,15 +10,18 @@ using TlsGateway.Tls;
 namespace TlsGateway.Edge;
 
 /// <summary>
-/// Accepts TCP connections, runs the TLS handshake under a timeout and hands each established
-/// session to a handler. Handshake failures are expected events: counted per reason, logged one
+/// A listening socket and the connections accepted on it. The edge's event loops accept
+/// (docs/edge-loop.md); each client is admitted under the limits, then run on its loop from
+/// handshake to close when the binding allows it (<see cref="ListenerBinding.RunsOnLoop"/>), or
+/// else handed, handshake first, to the binding's handler on the task-based path
+/// (TlsListener.Tasks.cs). Handshake failures are expected events: counted per reason, logged one
 /// line each (Information, capped per second by <see cref="LogBudget"/> so a flood cannot fill a
 /// disk), and the connection closed after OpenSSL's alert has been sent. Connections beyond the
 /// connection limit or the handshake rate are closed at accept, before any crypto. The
 /// <see cref="ListenerBinding"/> (TLS snapshot, handler, limits) can be replaced at any time; a
 /// connection keeps the one it was accepted under.
 /// </summary>
-public sealed class TlsListener : IAsyncDisposable
+public sealed partial class TlsListener : IAsyncDisposable
 {
     // A flood of failing handshakes (a scanner, a misconfigured fleet) must not fill the disk.
     private const int FailureLinesPerSecond = 20;
@@ -155,34 +158,7 @@ public sealed class TlsListener : IAsyncDisposable
             return;
         }
 
-        var handle = new SafeSocketHandle(fd, ownsHandle: true);
-        Socket client;
-        try
-        {
-            client = new Socket(handle);
-        }
-        catch (SocketException)
-        {
-            handle.Dispose(); // reset before it could be looked at: nobody to serve
-            Ended(binding);
-            return;
-        }
-
-        Task connection = HandleAsync(client, binding);
-        lock (_connections)
-        {
-            _connections.Add(connection);
-        }
-
-        // Inline on the thread that ended the connection: a continuation queued to the thread
-        // pool woke a worker per connection, which then waited for the edge's one core.
-        _ = connection.ContinueWith(t =>
-        {
-            lock (_connections)
-            {
-                _connections.Remove(t);
-            }
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        RunOnTasks(fd, binding);
     }
 
     private void RunOnLoop(EventLoop loop, int fd, byte[] remote, ListenerBinding binding, long startedAt)
@@ -302,7 +278,7 @@ public sealed class TlsListener : IAsyncDisposable
     internal void RecordCrash(EndPoint? remote, Exception exception) => EdgeLog.ConnectionCrashed(_logger, remote, exception);
 
     /// <summary>A loop connection has closed (on its loop's thread).</summary>
-    internal void LoopConnectionEnded(LoopConnection connection, ListenerBinding binding)
+    internal void LoopConnectionEnded(ListenerBinding binding)
     {
         Ended(binding);
         if (Interlocked.Decrement(ref _onLoop) == 0)
@@ -320,57 +296,6 @@ public sealed class TlsListener : IAsyncDisposable
         Interlocked.Decrement(ref s_processActive);
         Stats.RecordClosed();
         binding.Exit();
-    }
-
-    // The task-based path (ShangMi listeners, upstream TLS): no hop to the thread pool before the
-    // handshake. It runs on the event loop that accepted the connection until its first wait for
-    // the client, as a loop connection's first step would; a hop woke a second thread per connection.
-    private async Task HandleAsync(Socket client, ListenerBinding binding)
-    {
-        long startedAt = Stopwatch.GetTimestamp();
-        EndPoint? remote = client.RemoteEndPoint;
-        ClientSession? session = null;
-        try
-        {
-            var handshake = new ClientHandshake(binding);
-            try
-            {
-                session = await handshake.RunAsync(client, _stopping.Token).ConfigureAwait(false);
-            }
-            catch (TlsException e)
-            {
-                RecordHandshakeFailure(e.Failure, handshake.Engine, startedAt, null, remote);
-                return;
-            }
-
-            RecordHandshakeCompleted(session.Facts, session.Peer, session.Engine, startedAt, null, remote);
-
-            if (!session.PeerGone)
-            {
-                await binding.Handler(session, _stopping.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is TlsException or SocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            EdgeLog.ConnectionError(_logger, remote, e.Message);
-        }
-        catch (Exception e)
-        {
-            RecordCrash(remote, e);
-        }
-        finally
-        {
-            if (session is not null)
-            {
-                await session.Link.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                client.Dispose();
-            }
-
-            Ended(binding);
-        }
     }
 
     /// <summary>Stops accepting, waits up to <paramref name="drainTimeout"/> for connections to finish, then closes the rest.</summary>
