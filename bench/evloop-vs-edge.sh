@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# evloop-vs-edge.sh — what the .NET socket layer costs the edge. Three TLS terminators in front
-# of one plaintext upstream, on the same core, certificate and OpenSSL: `tlsgw edge`, the
-# bench/evloop prototype (the edge's own OpenSSL engine, TlsServerContext and TlsConnection, over
-# an epoll loop of its own on raw non-blocking descriptors, without System.Net.Sockets or async
-# methods) and nginx stream. Prints the terminator CPU per operation of each, and the ratios to
+# evloop-vs-edge.sh — the edge beside a bare event loop with the same engine: what the edge's
+# own work (limits, deadlines, metrics, policy) costs per connection. Three TLS terminators in
+# front of one plaintext upstream, on the same core, certificate and OpenSSL: `tlsgw edge`, the
+# bench/evloop prototype (the edge's OpenSSL engine, TlsServerContext and TlsConnection, and its
+# loops' system calls, NativeLoop, under a loop of its own with none of the edge's features) and
+# nginx stream. Prints the terminator CPU per operation of each, and the ratios to
 # nginx, as medians of BENCH_ROUNDS rounds; within a round the three take turns, in an order
 # that runs through all six orders, so a neighbour's burst on a shared machine falls on all alike.
 #

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using TlsGateway.Interop;
 using TlsGateway.Tls;
 
@@ -33,12 +34,12 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
     {
         if (fd == client)
         {
-            if ((events & Libc.EPOLLOUT) != 0 && _toClient.Count > 0)
+            if ((events & NativeLoop.Writable) != 0 && _toClient.Count > 0)
             {
                 Flush(client, _toClient);
             }
 
-            if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+            if ((events & (NativeLoop.Readable | NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error)) != 0)
             {
                 ReadClient();
             }
@@ -47,12 +48,12 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         {
             if (!_connected)
             {
-                if ((events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) == 0)
+                if ((events & (NativeLoop.Writable | NativeLoop.Error | NativeLoop.HangUp)) == 0)
                 {
                     return;
                 }
 
-                if (Libc.SocketError(_upstream) != 0)
+                if (NativeLoop.SocketError(_upstream) != 0)
                 {
                     Close();
                     return;
@@ -61,7 +62,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
                 _connected = true;
                 if (_toUpstream.Count == 0 && _clientEnded)
                 {
-                    Libc.ShutdownSend(_upstream);
+                    NativeLoop.ShutdownSend(_upstream);
                 }
             }
 
@@ -70,11 +71,18 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
                 Flush(_upstream, _toUpstream);
             }
 
-            if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+            if ((events & (NativeLoop.Readable | NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error)) != 0)
             {
                 ReadUpstream();
             }
         }
+    }
+
+    // A non-blocking connect (with TCP_NODELAY) to 127.0.0.1:port; the connection completes later.
+    private static int ConnectLoopback(int port)
+    {
+        int result = NativeLoop.Connect(new IPEndPoint(IPAddress.Loopback, port), out int fd);
+        return result is 0 or NativeLoop.InProgress ? fd : throw new IOException($"connect: {NativeLoop.Describe(result)}");
     }
 
     private void ReadClient()
@@ -87,8 +95,8 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
                 return;
             }
 
-            int n = Libc.Receive(client, s_input);
-            if (n == -Libc.EAGAIN)
+            int n = NativeLoop.Receive(client, s_input);
+            if (n == NativeLoop.Again)
             {
                 return;
             }
@@ -127,9 +135,8 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
             if (!_handshakeDone && step.HandshakeDone && !_closed)
             {
                 _handshakeDone = true;
-                _upstream = Libc.ConnectLoopback(upstreamPort);
-                Libc.NoDelay(_upstream);
-                loop.Add(_upstream, this, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP);
+                _upstream = ConnectLoopback(upstreamPort);
+                loop.Add(_upstream, this, NativeLoop.Readable | NativeLoop.Writable | NativeLoop.PeerHalfClosed);
             }
 
             if (step.PlaintextLength > 0)
@@ -160,8 +167,8 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
                 return;
             }
 
-            int n = Libc.Receive(_upstream, s_plaintext);
-            if (n == -Libc.EAGAIN)
+            int n = NativeLoop.Receive(_upstream, s_plaintext);
+            if (n == NativeLoop.Again)
             {
                 return;
             }
@@ -217,7 +224,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         }
         else if (_connected && _toUpstream.Count == 0)
         {
-            Libc.ShutdownSend(_upstream);
+            NativeLoop.ShutdownSend(_upstream);
         }
     }
 
@@ -232,7 +239,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         }
         else if (!_closed && _toClient.Count == 0)
         {
-            Libc.ShutdownSend(client);
+            NativeLoop.ShutdownSend(client);
         }
     }
 
@@ -246,13 +253,13 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
 
         if (ready && queue.Count == 0)
         {
-            int sent = Libc.Send(fd, data);
+            int sent = NativeLoop.Send(fd, data);
             if (sent == data.Length)
             {
                 return;
             }
 
-            if (sent < 0 && sent != -Libc.EAGAIN)
+            if (sent < 0 && sent != NativeLoop.Again)
             {
                 Close();
                 return;
@@ -289,7 +296,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         {
             if (_upstreamEnded)
             {
-                Libc.ShutdownSend(client);
+                NativeLoop.ShutdownSend(client);
             }
             else if (_upstreamPaused)
             {
@@ -301,7 +308,7 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
         {
             if (_clientEnded)
             {
-                Libc.ShutdownSend(_upstream);
+                NativeLoop.ShutdownSend(_upstream);
             }
             else if (_clientPaused)
             {
@@ -333,11 +340,11 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
 
         _closed = true;
         loop.Remove(client);
-        Libc.Close(client);
+        NativeLoop.Close(client);
         if (_upstream >= 0)
         {
             loop.Remove(_upstream);
-            Libc.Close(_upstream);
+            NativeLoop.Close(_upstream);
         }
 
         _toClient.Clear();
@@ -365,8 +372,8 @@ internal sealed class Connection(EventLoop loop, int client, TlsConnection tls, 
             while (_chunks.Count > 0)
             {
                 Chunk chunk = _chunks.Peek();
-                int sent = Libc.Send(fd, chunk.Buffer.AsSpan(chunk.Offset, chunk.Length - chunk.Offset));
-                if (sent == -Libc.EAGAIN)
+                int sent = NativeLoop.Send(fd, chunk.Buffer.AsSpan(chunk.Offset, chunk.Length - chunk.Offset));
+                if (sent == NativeLoop.Again)
                 {
                     return 0;
                 }

@@ -1,3 +1,5 @@
+using TlsGateway.Interop;
+
 namespace TlsGateway.Bench.EvLoop;
 
 /// <summary>Something that owns descriptors registered with the loop.</summary>
@@ -12,7 +14,7 @@ internal interface IHandler
 /// </summary>
 internal sealed class EventLoop
 {
-    private readonly int _epoll = Libc.EpollCreate();
+    private readonly int _epoll = NativeLoop.Create();
     private IHandler?[] _handlers = new IHandler?[4096];
 
     public void Add(int fd, IHandler handler, uint events)
@@ -23,7 +25,7 @@ internal sealed class EventLoop
         }
 
         _handlers[fd] = handler;
-        Libc.EpollAdd(_epoll, fd, events | Libc.EPOLLET);
+        NativeLoop.Add(_epoll, fd, events | NativeLoop.EdgeTriggered, (ulong)fd);
     }
 
     /// <summary>Forgets the descriptor; closing it takes it out of the epoll set.</summary>
@@ -31,10 +33,10 @@ internal sealed class EventLoop
 
     public void Run()
     {
-        var events = new Libc.EpollEvent[256];
+        var events = new LoopEvent[256];
         while (true)
         {
-            int count = Libc.EpollWait(_epoll, events);
+            int count = NativeLoop.Wait(_epoll, events, -1);
             for (int i = 0; i < count; i++)
             {
                 int fd = (int)events[i].Data;
@@ -49,10 +51,11 @@ internal sealed class Acceptor(EventLoop loop, Func<int, Connection> create) : I
 {
     public void OnEvent(int fd, uint events)
     {
+        Span<byte> address = stackalloc byte[NativeLoop.AddressCapacity];
         while (true)
         {
-            int client = Libc.Accept(fd);
-            if (client == -Libc.ECONNABORTED)
+            int client = NativeLoop.Accept(fd, address, out _);
+            if (client == NativeLoop.ConnectionAborted)
             {
                 continue; // a client gone between its SYN and the accept
             }
@@ -62,8 +65,7 @@ internal sealed class Acceptor(EventLoop loop, Func<int, Connection> create) : I
                 return; // EAGAIN, or out of descriptors: the prototype has no pause-and-retry
             }
 
-            Libc.NoDelay(client);
-            loop.Add(client, create(client), Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP);
+            loop.Add(client, create(client), NativeLoop.Readable | NativeLoop.Writable | NativeLoop.PeerHalfClosed);
         }
     }
 }

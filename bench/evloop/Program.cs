@@ -1,8 +1,11 @@
 // evloop --listen PORT --cert FILE --key FILE --upstream PORT: a measuring prototype (see
 // EvLoop.csproj). Terminates TLS on 127.0.0.1:PORT with the edge's OpenSSL engine and default
 // profile, forwards to 127.0.0.1:UPSTREAM, on one thread and one epoll set.
+using System.Net;
+using System.Net.Sockets;
 using TlsGateway.Bench.EvLoop;
 using TlsGateway.Crypto;
+using TlsGateway.Interop;
 using TlsGateway.Tls;
 
 string Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault()
@@ -15,7 +18,11 @@ using TlsServerContext context = TlsServerContext.Create(new TlsServerOptions(
     [new ServerNameEntry("default", ["localhost"], [pair], TlsProfile.Default, ClientAuthOptions.Off, [])]));
 
 var loop = new EventLoop();
-int listener = Libc.ListenLoopback(listenPort);
-loop.Add(listener, new Acceptor(loop, client => new Connection(loop, client, context.CreateConnection(), upstreamPort)), Libc.EPOLLIN);
+using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+listening.Bind(new IPEndPoint(IPAddress.Loopback, listenPort));
+listening.Listen(1024);
+listening.Blocking = false; // accepted by the loop (accept4 until EAGAIN), never by .NET
+int listener = checked((int)listening.Handle);
+loop.Add(listener, new Acceptor(loop, client => new Connection(loop, client, context.CreateConnection(), upstreamPort)), NativeLoop.Readable);
 Console.WriteLine($"evloop: listening on 127.0.0.1:{listenPort}, upstream 127.0.0.1:{upstreamPort}");
 loop.Run();
