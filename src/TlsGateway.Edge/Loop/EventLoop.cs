@@ -5,7 +5,8 @@ namespace TlsGateway.Edge.Loop;
 
 /// <summary>
 /// One thread and one epoll set, edge-triggered, as an nginx worker: it owns the descriptors
-/// registered with it, and their handlers read or write until EAGAIN. Nothing here blocks but the
+/// registered with it, and their handlers read until a socket is empty and write until it is full
+/// (each new arrival raises a new event). Nothing here blocks but the
 /// wait itself; work from other threads arrives through <see cref="Post"/> (an eventfd wakes the
 /// wait). Once per tick every ticking handler is called, which is how handshake, connect and idle
 /// deadlines are kept: one pass over the connections instead of a timer per connection.

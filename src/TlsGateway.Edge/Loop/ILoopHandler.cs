@@ -3,7 +3,7 @@ namespace TlsGateway.Edge.Loop;
 /// <summary>What owns descriptors registered with an <see cref="EventLoop"/>. Called on the loop's thread only.</summary>
 internal interface ILoopHandler
 {
-    /// <summary>Readiness of one of the handler's descriptors (edge-triggered: read or write until EAGAIN).</summary>
+    /// <summary>Readiness of one of the handler's descriptors (edge-triggered: read until the socket is empty, write until it is full).</summary>
     void OnEvent(int fd, uint events);
 
     /// <summary>Called on the next turn of the loop after the handler asked for it (<see cref="EventLoop.Defer"/>).</summary>

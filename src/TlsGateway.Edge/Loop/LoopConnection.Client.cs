@@ -44,6 +44,10 @@ internal sealed partial class LoopConnection
             }
 
             Decrypt(_loop.Input.AsSpan(0, n));
+            if (Drained(n, _loop.Input.Length, _clientEndSignalled))
+            {
+                return;
+            }
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed partial class LoopConnection
     private bool _upstreamShutDown;
     private bool _upstreamPaused;
     private bool _upstreamDeferred;
+    private bool _upstreamEndSignalled;
     private bool _idleExpired;
     private long _forwardingSince;
     private long _lastActivity;
@@ -39,6 +40,7 @@ internal sealed partial class LoopConnection
                 // handshake step that started it finishes first.
                 _endpoint = endpoint;
                 _upstream = fd;
+                _upstreamEndSignalled = false;
                 _deadline = Environment.TickCount64 + (long)_forwarder!.Cluster.Config.ConnectTimeout.TotalMilliseconds;
                 _loop.Register(fd, this, NativeLoop.Readable | NativeLoop.Writable | NativeLoop.PeerHalfClosed | NativeLoop.EdgeTriggered);
                 return;
@@ -105,7 +107,8 @@ internal sealed partial class LoopConnection
             FlushUpstream();
         }
 
-        if ((events & (NativeLoop.Readable | NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error)) != 0)
+        _upstreamEndSignalled |= (events & EndEvents) != 0;
+        if ((events & (NativeLoop.Readable | EndEvents)) != 0)
         {
             ReadUpstream();
         }
@@ -248,6 +251,10 @@ internal sealed partial class LoopConnection
 
             _sent += n;
             EdgeMetrics.SentBytes.Add(n, _forwarder!.ListenerTag);
+            if (Drained(n, _loop.Plaintext.Length, _upstreamEndSignalled))
+            {
+                return;
+            }
         }
     }
 

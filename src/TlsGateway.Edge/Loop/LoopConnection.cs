@@ -20,6 +20,10 @@ internal sealed partial class LoopConnection : ILoopHandler
     // What a client that never reads may make us queue (post-handshake replies): then it is dropped.
     private const int MaxQueuedToClient = 1024 * 1024;
 
+    // What an event says about a socket's end (half-close, hang-up or error). Once seen, that
+    // direction reads until the socket reports the end itself: the end raises no second event.
+    private const uint EndEvents = NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error;
+
     // Reads of one direction in one go (up to 16 KiB each) before the rest waits for the loop's next
     // turn: a fast transfer must not hold up the loop's other connections.
     private const int ReadsPerTurn = 16;
@@ -38,6 +42,7 @@ internal sealed partial class LoopConnection : ILoopHandler
     private bool _clientShutDown;
     private bool _clientPaused;
     private bool _clientDeferred;
+    private bool _clientEndSignalled;
 
     public LoopConnection(EventLoop loop, TlsListener listener, ListenerBinding binding, int client, byte[] remoteAddress, long acceptedAt)
     {
@@ -87,7 +92,8 @@ internal sealed partial class LoopConnection : ILoopHandler
             FlushClient();
         }
 
-        if ((events & (NativeLoop.Readable | NativeLoop.PeerHalfClosed | NativeLoop.HangUp | NativeLoop.Error)) != 0)
+        _clientEndSignalled |= (events & EndEvents) != 0;
+        if ((events & (NativeLoop.Readable | EndEvents)) != 0)
         {
             ReadClient();
         }
@@ -150,6 +156,12 @@ internal sealed partial class LoopConnection : ILoopHandler
 
         return true;
     }
+
+    // Whether a read of n bytes into a buffer of the given length emptied the socket's queue, so
+    // the read that would only return EAGAIN can be skipped (nginx does the same): a short read
+    // took all there was, and with edge-triggered events any data that comes later raises a new
+    // event. Not so for a socket's end, hence the caller's endSignalled.
+    private static bool Drained(int n, int bufferLength, bool endSignalled) => n < bufferLength && !endSignalled;
 
     private void BeginDraining()
     {
