@@ -144,13 +144,22 @@ public sealed class ChainForwarder
         }
         catch (TlsException e)
         {
-            Interlocked.Increment(ref _upstreamTlsFailures);
-            EdgeMetrics.UpstreamTlsFailures.Add(1, new KeyValuePair<string, object?>("chain", _chain),
-                new KeyValuePair<string, object?>("reason", EdgeMetrics.ReasonLabel(e.Failure.Reason)));
-            EdgeLog.UpstreamTlsFailed(_logger, endpoint.Address, _chain, e.Failure.Reason, e.Failure.Detail);
+            RecordUpstreamTlsFailure(endpoint, e.Failure);
             await session.DisposeAsync().ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>The TLS to the upstream this chain originates; null for a plaintext upstream.</summary>
+    internal UpstreamTls? Tls => _tls;
+
+    /// <summary>Counts and logs a session closed because the TLS handshake with <paramref name="endpoint"/> failed.</summary>
+    internal void RecordUpstreamTlsFailure(UpstreamEndpoint endpoint, TlsFailure failure)
+    {
+        Interlocked.Increment(ref _upstreamTlsFailures);
+        EdgeMetrics.UpstreamTlsFailures.Add(1, new KeyValuePair<string, object?>("chain", _chain),
+            new KeyValuePair<string, object?>("reason", EdgeMetrics.ReasonLabel(failure.Reason)));
+        EdgeLog.UpstreamTlsFailed(_logger, endpoint.Address, _chain, failure.Reason, failure.Detail);
     }
 
     /// <summary>True when each forwarded connection gets an access log line (<see cref="LogAccess"/>).</summary>
@@ -158,13 +167,11 @@ public sealed class ChainForwarder
 
     /// <summary>
     /// Why the edge's event loops cannot forward this chain themselves (docs/edge-loop.md), or null
-    /// when they can: a plaintext upstream at IP addresses. TLS to the upstream, and host names to
-    /// resolve, take this class's path.
+    /// when they can: an upstream at IP addresses, in plaintext or TLS. Host names to resolve take
+    /// this class's path.
     /// </summary>
     internal string? NotOnLoopBecause =>
-        _tls is not null ? $"chain '{_chain}' originates TLS to its upstream"
-        : _cluster.Endpoints.Any(e => e.Address is not IPEndPoint) ? $"chain '{_chain}' has an upstream endpoint given by host name"
-        : null;
+        _cluster.Endpoints.Any(e => e.Address is not IPEndPoint) ? $"chain '{_chain}' has an upstream endpoint given by host name" : null;
 
     internal TimeSpan IdleTimeout => _idleTimeout;
 

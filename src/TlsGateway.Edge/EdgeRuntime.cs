@@ -327,7 +327,9 @@ public sealed partial class EdgeRuntime : IAsyncDisposable
             }
 
             // The event loops run a listener whose every chain they can forward; any other takes the task-based path.
-            string? notOnLoop = router.HasShangMiChains ? "it serves ShangMi (RFC 8998) clients" : chains.Values.Select(f => f.NotOnLoopBecause).FirstOrDefault(r => r is not null);
+            string? notOnLoop = !listener.EventLoops ? "event_loops is off"
+                : router.HasShangMiChains ? "it serves ShangMi (RFC 8998) clients"
+                : chains.Values.Select(f => f.NotOnLoopBecause).FirstOrDefault(r => r is not null);
             IReadOnlyDictionary<string, ChainForwarder>? loopForwarders = notOnLoop is null ? chains : null;
             if (notOnLoop is null)
             {

@@ -9,7 +9,9 @@ public sealed record EdgeConfig(IReadOnlyList<ListenerConfig> Listeners);
 
 /// <summary>
 /// One TLS listener and the filter chains it chooses between by SNI. With <paramref name="AccessLog"/>
-/// every forwarded connection gets one line when it ends (category tlsgw.access).
+/// every forwarded connection gets one line when it ends (category tlsgw.access). With
+/// <paramref name="EventLoops"/> off, its connections take the task-based path even where the
+/// event loops could run them (docs/edge-loop.md): a fallback, not a tuning knob.
 /// </summary>
 public sealed record ListenerConfig(
     string Name,
@@ -18,7 +20,8 @@ public sealed record ListenerConfig(
     LimitsConfig Limits,
     SessionTicketConfig SessionTickets,
     bool RejectUnknownServerNames,
-    bool AccessLog = false);
+    bool AccessLog = false,
+    bool EventLoops = true);
 
 /// <summary>Per-listener limits. Zero handshakes per second means no rate limit.</summary>
 public sealed record LimitsConfig(int MaxConnections, TimeSpan HandshakeTimeout, TimeSpan IdleTimeout, int MaxHandshakesPerSecond)

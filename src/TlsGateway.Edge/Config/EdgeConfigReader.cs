@@ -45,7 +45,7 @@ public static class EdgeConfigReader
 
     private static ListenerConfig ReadListener(ConfigNode node)
     {
-        node.AllowKeys("name", "address", "filter_chains", "limits", "session_tickets", "reject_unknown_server_names", "access_log");
+        node.AllowKeys("name", "address", "filter_chains", "limits", "session_tickets", "reject_unknown_server_names", "access_log", "event_loops");
         var listener = new ListenerConfig(
             node.Required("name").AsString(),
             (IPEndPoint)node.Required("address").AsEndpoint(requireIp: true),
@@ -53,7 +53,8 @@ public static class EdgeConfigReader
             ReadLimits(node.Optional("limits")),
             ReadTickets(node.Optional("session_tickets")),
             node.Optional("reject_unknown_server_names")?.AsBool() ?? false,
-            node.Optional("access_log")?.AsBool() ?? false);
+            node.Optional("access_log")?.AsBool() ?? false,
+            node.Optional("event_loops")?.AsBool() ?? true);
         return listener;
     }
 

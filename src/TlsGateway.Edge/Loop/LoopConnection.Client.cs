@@ -11,9 +11,9 @@ internal sealed partial class LoopConnection
     private void ReadClient()
     {
         int reads = 0;
-        while (_phase is Phase.Handshake or Phase.Connecting or Phase.Forwarding && !_clientEnded)
+        while (_phase is Phase.Handshake or Phase.Connecting or Phase.UpstreamHandshake or Phase.Forwarding && !_clientEnded)
         {
-            if (!MayRead(_toUpstream, ref reads, ref _clientPaused, ref _clientDeferred))
+            if (!MayRead(UpstreamQueue, ref reads, ref _clientPaused, ref _clientDeferred))
             {
                 return;
             }
@@ -26,7 +26,7 @@ internal sealed partial class LoopConnection
 
             if (_phase == Phase.Handshake && n <= 0)
             {
-                FailHandshake(n == 0 ? TlsFailure.PeerClosed() : new TlsFailure(TlsFailureReason.PeerClosed, $"socket error during handshake: {NativeLoop.Describe(n)}"));
+                FailHandshake(n == 0 ? TlsFailure.PeerClosed() : HandshakeSocketError(n));
                 return;
             }
 
@@ -78,7 +78,7 @@ internal sealed partial class LoopConnection
                 else if (sendError != 0 || step.Status == NativeStatus.Closed)
                 {
                     FailHandshake(sendError != 0
-                        ? new TlsFailure(TlsFailureReason.PeerClosed, $"socket error during handshake: {NativeLoop.Describe(sendError)}")
+                        ? HandshakeSocketError(sendError)
                         : TlsFailure.PeerClosed());
                     return;
                 }
@@ -193,7 +193,7 @@ internal sealed partial class LoopConnection
         {
             if (_phase == Phase.Handshake)
             {
-                FailHandshake(new TlsFailure(TlsFailureReason.PeerClosed, $"socket error during handshake: {NativeLoop.Describe(error)}"));
+                FailHandshake(HandshakeSocketError(error));
             }
             else
             {

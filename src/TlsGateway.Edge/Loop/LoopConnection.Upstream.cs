@@ -7,7 +7,8 @@ namespace TlsGateway.Edge.Loop;
 
 // The upstream's side of a loop connection: the connect (endpoint by endpoint, each under the
 // chain's connect timeout, with passive health as UpstreamCluster keeps it), the PROXY v2 header,
-// and the plaintext the upstream sends back, encrypted for the client.
+// and the plaintext the upstream sends back, encrypted for the client. TLS to the upstream is in
+// LoopConnection.UpstreamTls.cs.
 internal sealed partial class LoopConnection
 {
     private readonly PendingBytes _toUpstream = new();
@@ -74,7 +75,15 @@ internal sealed partial class LoopConnection
     private void NoUpstream()
     {
         _forwarder!.RecordNoUpstream(Remote);
+        EndWithoutUpstream();
+    }
+
+    // No upstream will take the client's stream (none accepted it, or its TLS handshake failed):
+    // what waits for it is dropped, and the client's stream ends cleanly, as on the task path.
+    private void EndWithoutUpstream()
+    {
         _toUpstream.Clear();
+        _heldForUpstreamTls.Clear();
         _clientEnded = true;
         _upstreamEnded = true;
         _phase = Phase.Draining;
@@ -118,7 +127,7 @@ internal sealed partial class LoopConnection
     {
         _endpoint!.RecordSuccess();
         _endpoint.Acquire();
-        _phase = Phase.Forwarding;
+        _phase = _forwarder!.Tls is null ? Phase.Forwarding : Phase.UpstreamHandshake;
         _forwardingSince = Stopwatch.GetTimestamp();
         _lastActivity = Environment.TickCount64;
         if (_forwarder!.Cluster.Config.ProxyProtocol)
@@ -135,53 +144,91 @@ internal sealed partial class LoopConnection
             _toUpstream.AddFirst(ProxyProtocolV2.Build(source, destination, _tls.Facts!, _tls.Peer));
         }
 
+        if (_phase == Phase.UpstreamHandshake)
+        {
+            StartUpstreamTls(); // its ClientHello follows the header
+            return;
+        }
+
         FlushUpstream();
     }
 
-    // Plaintext from the client: sent, or queued while connecting or while the upstream is full.
+    // Plaintext from the client: sent (encrypted first for a TLS upstream), or queued while the
+    // upstream is not ready or is full.
     private void ToUpstream(ReadOnlySpan<byte> data)
     {
-        if (_phase is not (Phase.Connecting or Phase.Forwarding))
+        if (_phase is not (Phase.Connecting or Phase.UpstreamHandshake or Phase.Forwarding))
         {
             return; // no upstream will take it (none accepted the connection)
         }
 
         _received += data.Length;
         EdgeMetrics.ReceivedBytes.Add(data.Length, _forwarder!.ListenerTag);
-        if (_phase == Phase.Forwarding && _toUpstream.Count == 0)
+        if (_phase != Phase.Forwarding)
+        {
+            UpstreamQueue.Add(data);
+            return;
+        }
+
+        if ((_upstreamTls is null ? SendToUpstream(data) : EncryptToUpstream(data)) != 0)
+        {
+            Close(); // the upstream failed: the client is cut off too, never ended cleanly
+        }
+    }
+
+    // Where the client's plaintext waits while the upstream cannot take it: the socket's queue, or
+    // for a TLS upstream whose handshake has not finished, a queue of plaintext to encrypt then.
+    private PendingBytes UpstreamQueue =>
+        _forwarder?.Tls is not null && _phase is Phase.Connecting or Phase.UpstreamHandshake ? _heldForUpstreamTls : _toUpstream;
+
+    // Bytes for the upstream's socket: sent, or queued behind what waits already. Returns 0, or -errno.
+    private int SendToUpstream(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return 0; // a send of nothing would still fail on a socket already shut down for sending
+        }
+
+        if (_toUpstream.Count == 0)
         {
             int sent = NativeLoop.Send(_upstream, data);
             if (sent == data.Length)
             {
-                return;
+                return 0;
             }
 
             if (sent < 0 && sent != NativeLoop.Again)
             {
-                Close(); // the upstream failed: the client is cut off too, never ended cleanly
-                return;
+                return sent;
             }
 
             data = data[Math.Max(sent, 0)..];
         }
 
-        if (_phase is Phase.Connecting or Phase.Forwarding)
-        {
-            _toUpstream.Add(data);
-        }
+        _toUpstream.Add(data);
+        return 0;
     }
 
     private void FlushUpstream()
     {
-        if (_toUpstream.SendTo(_upstream) != 0)
+        int error = _toUpstream.SendTo(_upstream);
+        if (error != 0)
         {
-            Close();
+            if (_phase == Phase.UpstreamHandshake)
+            {
+                UpstreamTlsFailed(HandshakeSocketError(error));
+            }
+            else
+            {
+                Close();
+            }
+
             return;
         }
 
-        if (_toUpstream.Count > 0)
+        if (_toUpstream.Count > 0 || _phase == Phase.UpstreamHandshake)
         {
-            return;
+            return; // the client's end and its paused reads wait for the queue, and for the upstream's handshake
         }
 
         if (_phase == Phase.Draining)
@@ -209,22 +256,31 @@ internal sealed partial class LoopConnection
     private void ReadUpstream()
     {
         int reads = 0;
-        while (_phase == Phase.Forwarding && !_upstreamEnded)
+        while (_phase is Phase.UpstreamHandshake or Phase.Forwarding && !_upstreamEnded)
         {
             if (!MayRead(_toClient, ref reads, ref _upstreamPaused, ref _upstreamDeferred))
             {
                 return;
             }
 
-            int n = NativeLoop.Receive(_upstream, _loop.Plaintext);
+            byte[] buffer = _upstreamTls is null ? _loop.Plaintext : _loop.Input;
+            int n = NativeLoop.Receive(_upstream, buffer);
             if (n == NativeLoop.Again)
             {
                 return;
             }
 
-            if (n < 0)
+            if (_phase == Phase.UpstreamHandshake && n <= 0)
             {
-                Close(); // a reset: the client must not get a close_notify that vouches for a cut reply
+                UpstreamTlsFailed(n == 0 ? TlsFailure.PeerClosed() : HandshakeSocketError(n));
+                return;
+            }
+
+            // A reset, or a TLS upstream's end without close_notify: the client must not get a
+            // close_notify that vouches for a reply that may have been cut short (RFC 8446 §6.1).
+            if (n < 0 || (n == 0 && _upstreamTls is not null))
+            {
+                Close();
                 return;
             }
 
@@ -235,27 +291,41 @@ internal sealed partial class LoopConnection
                 return;
             }
 
-            ReadOnlySpan<byte> plaintext = _loop.Plaintext.AsSpan(0, n);
-            while (!plaintext.IsEmpty && _phase != Phase.Closed)
+            if (_upstreamTls is null)
             {
-                TlsStepResult step = _tls.Write(plaintext, _loop.Output);
-                if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0) ||
-                    SendTlsOutput(step.OutputLength, step.OutputPending) != 0)
-                {
-                    Close();
-                    return;
-                }
-
-                plaintext = plaintext[step.Consumed..];
+                ToClient(buffer.AsSpan(0, n));
+            }
+            else
+            {
+                DecryptUpstream(buffer.AsSpan(0, n));
             }
 
-            _sent += n;
-            EdgeMetrics.SentBytes.Add(n, _forwarder!.ListenerTag);
-            if (Drained(n, _loop.Plaintext.Length, _upstreamEndSignalled))
+            if (Drained(n, buffer.Length, _upstreamEndSignalled))
             {
                 return;
             }
         }
+    }
+
+    // Plaintext from the upstream, encrypted for the client.
+    private void ToClient(ReadOnlySpan<byte> plaintext)
+    {
+        int length = plaintext.Length;
+        while (!plaintext.IsEmpty && _phase != Phase.Closed)
+        {
+            TlsStepResult step = _tls.Write(plaintext, _loop.Output);
+            if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0) ||
+                SendTlsOutput(step.OutputLength, step.OutputPending) != 0)
+            {
+                Close();
+                return;
+            }
+
+            plaintext = plaintext[step.Consumed..];
+        }
+
+        _sent += length;
+        EdgeMetrics.SentBytes.Add(length, _forwarder!.ListenerTag);
     }
 
     private void UpstreamEnded()
@@ -273,8 +343,14 @@ internal sealed partial class LoopConnection
         }
     }
 
+    // A FIN; to a TLS upstream a close_notify first, and the FIN once that has gone out.
     private void ShutdownUpstream()
     {
+        if (!QueueUpstreamCloseNotify() || _toUpstream.Count > 0)
+        {
+            return;
+        }
+
         if (!_upstreamShutDown)
         {
             _upstreamShutDown = true;
@@ -297,6 +373,9 @@ internal sealed partial class LoopConnection
             NativeLoop.Close(_upstream);
             _upstream = -1;
         }
+
+        _upstreamTls?.Dispose(); // a session per connection: the next endpoint gets a new one
+        _upstreamTls = null;
     }
 
     // A connection that reached an upstream releases the endpoint and writes its access log line.

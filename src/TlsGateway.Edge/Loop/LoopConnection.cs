@@ -59,6 +59,7 @@ internal sealed partial class LoopConnection : ILoopHandler
     {
         Handshake,
         Connecting,
+        UpstreamHandshake, // connected to a TLS upstream, its handshake under way
         Forwarding,
         Draining, // both directions ended: sending what is queued, then closing
         Closed,
@@ -124,6 +125,9 @@ internal sealed partial class LoopConnection : ILoopHandler
             case Phase.Connecting when now >= _deadline:
                 ConnectFailed("connect timed out");
                 break;
+            case Phase.UpstreamHandshake when now >= _deadline:
+                UpstreamTlsFailed(TlsFailure.Timeout(_forwarder!.Cluster.Config.ConnectTimeout));
+                break;
             case Phase.Forwarding or Phase.Draining when now - _lastActivity > (long)_forwarder!.IdleTimeout.TotalMilliseconds:
                 IdleExpired();
                 break;
@@ -163,10 +167,17 @@ internal sealed partial class LoopConnection : ILoopHandler
     // event. Not so for a socket's end, hence the caller's endSignalled.
     private static bool Drained(int n, int bufferLength, bool endSignalled) => n < bufferLength && !endSignalled;
 
+    // A socket that failed during a handshake: counted as the peer having closed, with the errno.
+    private static TlsFailure HandshakeSocketError(int error) =>
+        new(TlsFailureReason.PeerClosed, $"socket error during handshake: {NativeLoop.Describe(error)}");
+
     private void BeginDraining()
     {
         _phase = Phase.Draining;
-        CloseIfDrained();
+        if (QueueUpstreamCloseNotify())
+        {
+            CloseIfDrained();
+        }
     }
 
     private void CloseIfDrained()
@@ -193,6 +204,7 @@ internal sealed partial class LoopConnection : ILoopHandler
             CloseUpstream();
             _toClient.Clear();
             _toUpstream.Clear();
+            _heldForUpstreamTls.Clear();
             EndForwarding();
         }
         finally

@@ -74,6 +74,25 @@ internal sealed class PendingBytes
         return 0;
     }
 
+    /// <summary>Hands each queued chunk's bytes to <paramref name="consume"/>, in order, emptying the queue.</summary>
+    public void Drain(BytesConsumer consume)
+    {
+        // One chunk at a time, taken off first: the consumer may clear the queue.
+        while (_chunks is { Count: > 0 })
+        {
+            Chunk chunk = _chunks.Dequeue();
+            Bytes -= chunk.Length - chunk.Offset;
+            try
+            {
+                consume(chunk.Buffer.AsSpan(chunk.Offset, chunk.Length - chunk.Offset));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
+        }
+    }
+
     public void Clear()
     {
         while (_chunks is { Count: > 0 })
@@ -83,6 +102,8 @@ internal sealed class PendingBytes
 
         Bytes = 0;
     }
+
+    public delegate void BytesConsumer(ReadOnlySpan<byte> data);
 
     private static Chunk Copy(ReadOnlySpan<byte> data)
     {

@@ -16,6 +16,7 @@ public class EdgeConfigReaderTests
             - name: public
               address: 0.0.0.0:443
               reject_unknown_server_names: true
+              event_loops: false
               limits:
                 max_connections: 2000
                 handshake_timeout: 500ms
@@ -72,6 +73,7 @@ public class EdgeConfigReaderTests
         ListenerConfig listener = config.Listeners[0];
         Assert.Equal(new IPEndPoint(IPAddress.Any, 443), listener.Address);
         Assert.True(listener.RejectUnknownServerNames);
+        Assert.False(listener.EventLoops);
         Assert.Equal(new LimitsConfig(2000, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(5), 300), listener.Limits);
         Assert.Equal(new SessionTicketConfig("/etc/tlsgw/tickets/fleet.keys", TimeSpan.FromHours(12)), listener.SessionTickets);
         Assert.Equal(["api", "fallback"], listener.FilterChains.Select(c => c.Name));
@@ -126,6 +128,7 @@ public class EdgeConfigReaderTests
 
         Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, 9443), admin.Address);
         Assert.False(admin.RejectUnknownServerNames);
+        Assert.True(admin.EventLoops);
         Assert.Equal(LimitsConfig.Default, admin.Limits);
         Assert.Equal(SessionTicketConfig.Default, admin.SessionTickets);
         Assert.Empty(fallback.ServerNames);

@@ -9,7 +9,8 @@ namespace TlsGateway.Integration.Tests.Infrastructure;
 public static class ServeConfig
 {
     /// <param name="limits">A flow mapping for `limits`, e.g. "{ handshake_timeout: 1s }", or null.</param>
-    public static string Listener(int port, IEnumerable<string> chains, string? limits = null, string? tickets = null)
+    /// <param name="eventLoops">False sets <c>event_loops: false</c>: the listener takes the task-based path.</param>
+    public static string Listener(int port, IEnumerable<string> chains, string? limits = null, string? tickets = null, bool eventLoops = true)
     {
         var yaml = new StringBuilder();
         yaml.AppendLine("edge:");
@@ -24,6 +25,11 @@ public static class ServeConfig
         if (tickets is not null)
         {
             yaml.AppendLine($"      session_tickets: {tickets}");
+        }
+
+        if (!eventLoops)
+        {
+            yaml.AppendLine("      event_loops: false");
         }
 
         yaml.AppendLine("      filter_chains:");

@@ -6,9 +6,9 @@ namespace TlsGateway.Integration.Tests.Scenarios;
 
 /// <summary>
 /// Forwarding on the edge's event loops (docs/edge-loop.md), through `tlsgw serve`: backpressure
-/// with every byte arriving in order, and half-closes passed on. (UpstreamTlsTests checks that a
-/// listener the loops cannot forward for says so and takes the task-based path.) Each direction's pause and resume is where an edge-triggered loop can
-/// lose a wakeup; a lost one hangs these tests (every wait is bounded).
+/// with every byte arriving in order, and half-closes passed on (UpstreamTlsTests does the same
+/// through TLS to the upstream, on both paths). Each direction's pause and resume is where an
+/// edge-triggered loop can lose a wakeup; a lost one hangs these tests (every wait is bounded).
 /// </summary>
 public sealed class EventLoopForwardingTests
 {
@@ -33,7 +33,7 @@ public sealed class EventLoopForwardingTests
         Assert.Equal(stalled, upstream.Written);
         Assert.True(stalled < bound, $"the upstream wrote {stalled} bytes to a client that reads nothing (the sockets hold at most {bound})");
 
-        Assert.Equal(total, await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
+        Assert.Equal(total, await BulkUpstream.ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
         Assert.True(client.CloseNotifyReceived, "the stream did not end with close_notify");
     }
 
@@ -45,7 +45,7 @@ public sealed class EventLoopForwardingTests
         await using var _ = serve;
         await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
 
-        int received = await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(30));
+        int received = await BulkUpstream.ReadPatternToEndAsync(client, TimeSpan.FromSeconds(30));
 
         Assert.True(received <= 200 * 1024, $"{received} bytes arrived of the 200 KiB sent before the reset");
         Assert.False(client.CloseNotifyReceived, "a reply cut short by the upstream's reset ended with close_notify, as if it were whole");
@@ -64,7 +64,7 @@ public sealed class EventLoopForwardingTests
         await client.WriteAsync(request);
         await client.ShutdownAsync(); // close_notify and a FIN: the upstream sees the end of the request, and answers
 
-        Assert.Equal(total, await ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
+        Assert.Equal(total, await BulkUpstream.ReadPatternToEndAsync(client, TimeSpan.FromSeconds(60)));
         Assert.True(client.CloseNotifyReceived, "the stream did not end with close_notify");
         Assert.Equal(request, await upstream.Request.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
@@ -81,103 +81,5 @@ public sealed class EventLoopForwardingTests
         ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]), port);
         await serve.Process.WaitForOutputAsync("Listener 'public' runs its connections on the event loops");
         return (serve, port);
-    }
-
-    // Reads to the end of the stream, checking each byte against BulkUpstream's pattern; returns the count.
-    private static async Task<int> ReadPatternToEndAsync(TlsTestClient client, TimeSpan within)
-    {
-        using var limit = new CancellationTokenSource(within);
-        byte[] buffer = new byte[64 * 1024];
-        int offset = 0;
-        int n;
-        while ((n = await client.ReadAsync(buffer, limit.Token)) > 0)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                if (buffer[i] != BulkUpstream.PatternAt(offset + i))
-                {
-                    Assert.Fail($"byte {offset + i} differs: the stream lost, repeated or reordered bytes");
-                }
-            }
-
-            offset += n;
-        }
-
-        return offset;
-    }
-
-    /// <summary>
-    /// A plaintext upstream that writes <c>total</c> bytes of a position-dependent pattern, then
-    /// closes: at once, or after reading the request to its end (a FIN). With <c>resetAfter</c> it
-    /// resets the connection (SO_LINGER 0) after that many bytes instead.
-    /// </summary>
-    private sealed class BulkUpstream : LoopbackServer
-    {
-        private readonly int _total;
-        private readonly bool _replyAfterEndOfRequest;
-        private readonly int? _resetAfter;
-        private long _written;
-
-        public BulkUpstream(int total, bool replyAfterEndOfRequest, int? resetAfter = null)
-        {
-            _total = resetAfter ?? total;
-            _replyAfterEndOfRequest = replyAfterEndOfRequest;
-            _resetAfter = resetAfter;
-            Start();
-        }
-
-        public long Written => Interlocked.Read(ref _written);
-
-        public TaskCompletionSource<byte[]> Request { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public static byte PatternAt(int position) => (byte)((position * 31) ^ (position >> 11));
-
-        protected override async Task ServeAsync(Socket client)
-        {
-            using (client)
-            {
-                try
-                {
-                    if (_replyAfterEndOfRequest)
-                    {
-                        var request = new MemoryStream();
-                        byte[] input = new byte[16 * 1024];
-                        int n;
-                        while ((n = await client.ReceiveAsync(input, SocketFlags.None)) > 0)
-                        {
-                            request.Write(input, 0, n);
-                        }
-
-                        Request.TrySetResult(request.ToArray());
-                    }
-
-                    byte[] chunk = new byte[64 * 1024];
-                    for (int sent = 0; sent < _total; sent += chunk.Length)
-                    {
-                        for (int i = 0; i < chunk.Length; i++)
-                        {
-                            chunk[i] = PatternAt(sent + i);
-                        }
-
-                        await client.SendAsync(chunk.AsMemory(0, Math.Min(chunk.Length, _total - sent)), SocketFlags.None);
-                        Interlocked.Add(ref _written, Math.Min(chunk.Length, _total - sent));
-                    }
-
-                    if (_resetAfter is not null)
-                    {
-                        client.LingerState = new LingerOption(true, 0);
-                        client.Close(); // RST
-                    }
-                    else
-                    {
-                        client.Shutdown(SocketShutdown.Send);
-                    }
-                }
-                catch (SocketException e)
-                {
-                    Request.TrySetException(e); // the edge went away mid-test; the assertions say what matters
-                }
-            }
-        }
     }
 }
