@@ -33,8 +33,9 @@ public sealed class ListenerBinding(TlsServerContext? context, Func<ClientSessio
 
     /// <summary>
     /// True when every connection can be run by an event loop (docs/edge-loop.md): OpenSSL serves
-    /// every chain, no chain has ShangMi, and every chain forwards to a plaintext upstream at IP
-    /// addresses. Otherwise connections take the task-based path through <see cref="Handler"/>.
+    /// every chain, no chain has ShangMi, every chain forwards (in plaintext or TLS) to upstreams at
+    /// IP addresses, and the listener has not turned the loops off. Otherwise connections take the
+    /// task-based path through <see cref="Handler"/>.
     /// </summary>
     public bool RunsOnLoop => LoopForwarders is not null && Context is not null && ShangMi is null;
 

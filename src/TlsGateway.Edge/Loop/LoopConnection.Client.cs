@@ -140,6 +140,27 @@ internal sealed partial class LoopConnection
         Close();
     }
 
+    // Plaintext from the upstream, encrypted for the client.
+    private void ToClient(ReadOnlySpan<byte> plaintext)
+    {
+        int length = plaintext.Length;
+        while (!plaintext.IsEmpty && _phase != Phase.Closed)
+        {
+            TlsStepResult step = _tls.Write(plaintext, _loop.Output);
+            if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0) ||
+                SendTlsOutput(step.OutputLength, step.OutputPending) != 0)
+            {
+                Close();
+                return;
+            }
+
+            plaintext = plaintext[step.Consumed..];
+        }
+
+        _sent += length;
+        EdgeMetrics.SentBytes.Add(length, _forwarder!.ListenerTag);
+    }
+
     // Returns 0, or the -errno of a send that failed (the client is gone).
     private int SendTlsOutput(int length, bool more)
     {

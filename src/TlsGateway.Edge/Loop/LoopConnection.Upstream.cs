@@ -102,6 +102,16 @@ internal sealed partial class LoopConnection
             }
 
             int error = NativeLoop.SocketError(_upstream);
+            if (error == -NativeLoop.ConnectionReset)
+            {
+                // It accepted, sent and reset before this event was seen: not a refused connect but
+                // a reply cut short, so the client is closed abruptly (and asking cleared the error:
+                // a read now would report a clean end).
+                _endpoint!.RecordSuccess();
+                Close();
+                return;
+            }
+
             if (error != 0)
             {
                 ConnectFailed(NativeLoop.Describe(error));
@@ -170,7 +180,7 @@ internal sealed partial class LoopConnection
             return;
         }
 
-        if ((_upstreamTls is null ? SendToUpstream(data) : EncryptToUpstream(data)) != 0)
+        if ((_forwarder.Tls is null ? SendToUpstream(data) : EncryptToUpstream(data)) != 0)
         {
             Close(); // the upstream failed: the client is cut off too, never ended cleanly
         }
@@ -263,7 +273,9 @@ internal sealed partial class LoopConnection
                 return;
             }
 
-            byte[] buffer = _upstreamTls is null ? _loop.Plaintext : _loop.Input;
+            // Decided by the chain, not by whether a session exists: never plaintext to a TLS upstream.
+            bool tls = _forwarder!.Tls is not null;
+            byte[] buffer = tls ? _loop.Input : _loop.Plaintext;
             int n = NativeLoop.Receive(_upstream, buffer);
             if (n == NativeLoop.Again)
             {
@@ -278,7 +290,7 @@ internal sealed partial class LoopConnection
 
             // A reset, or a TLS upstream's end without close_notify: the client must not get a
             // close_notify that vouches for a reply that may have been cut short (RFC 8446 §6.1).
-            if (n < 0 || (n == 0 && _upstreamTls is not null))
+            if (n < 0 || (n == 0 && tls))
             {
                 Close();
                 return;
@@ -291,7 +303,7 @@ internal sealed partial class LoopConnection
                 return;
             }
 
-            if (_upstreamTls is null)
+            if (!tls)
             {
                 ToClient(buffer.AsSpan(0, n));
             }
@@ -305,27 +317,6 @@ internal sealed partial class LoopConnection
                 return;
             }
         }
-    }
-
-    // Plaintext from the upstream, encrypted for the client.
-    private void ToClient(ReadOnlySpan<byte> plaintext)
-    {
-        int length = plaintext.Length;
-        while (!plaintext.IsEmpty && _phase != Phase.Closed)
-        {
-            TlsStepResult step = _tls.Write(plaintext, _loop.Output);
-            if (step.Status == NativeStatus.Error || (step.Consumed == 0 && step.OutputLength == 0) ||
-                SendTlsOutput(step.OutputLength, step.OutputPending) != 0)
-            {
-                Close();
-                return;
-            }
-
-            plaintext = plaintext[step.Consumed..];
-        }
-
-        _sent += length;
-        EdgeMetrics.SentBytes.Add(length, _forwarder!.ListenerTag);
     }
 
     private void UpstreamEnded()

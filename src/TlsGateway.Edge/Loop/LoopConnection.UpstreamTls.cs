@@ -41,7 +41,10 @@ internal sealed partial class LoopConnection
             int sendError = SendUpstreamTlsOutput(step.OutputLength, step.OutputPending);
             if (_phase == Phase.UpstreamHandshake)
             {
-                if (step.Status == NativeStatus.Error || sendError != 0 || step.Status == NativeStatus.Closed)
+                // The step that finishes the handshake may also carry the upstream's first bytes and
+                // even its close_notify (a TLS 1.2 server that speaks first and hangs up): those are
+                // a reply, handled below, not a failure.
+                if (step.Status == NativeStatus.Error || sendError != 0 || (step.Status == NativeStatus.Closed && !step.HandshakeDone))
                 {
                     UpstreamTlsFailed(step.Status == NativeStatus.Error ? _upstreamTls.Failure!
                         : sendError != 0 ? HandshakeSocketError(sendError)
@@ -150,13 +153,22 @@ internal sealed partial class LoopConnection
 
         _upstreamCloseNotifyQueued = true;
         int length = _upstreamTls.Shutdown(_loop.Output);
-        if (SendToUpstream(_loop.Output.AsSpan(0, length)) != 0)
+        if (SendToUpstream(_loop.Output.AsSpan(0, length)) == 0)
         {
-            Close();
-            return false;
+            return true;
         }
 
-        return true;
+        if (_upstreamEnded)
+        {
+            // It ended its reply with close_notify and has gone since (a reset): the reply is whole,
+            // so what is still queued for the client goes out; nothing more goes upstream.
+            _toUpstream.Clear();
+            _upstreamShutDown = true;
+            return true;
+        }
+
+        Close();
+        return false;
     }
 
     // The handshake with the upstream failed or timed out: counted against the chain (not the

@@ -18,7 +18,7 @@ public sealed record ServedSession(HandshakeFacts Facts, PeerIdentity? Peer, str
 /// then closes with close_notify — so a peer like s_client ends by itself. In HTTP mode it answers
 /// one HTTP/1.1 request instead.
 /// With <c>onEventLoop</c> the listener runs its connections on the edge's event loops, as
-/// `tlsgw serve` does for plaintext upstreams: every chain forwards to a plaintext upstream that
+/// `tlsgw serve` does for upstreams at IP addresses: every chain forwards to a plaintext upstream that
 /// gives the same one-line answer, and the handler (and <see cref="Sessions"/>) go unused.
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable

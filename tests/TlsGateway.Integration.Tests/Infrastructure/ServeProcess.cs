@@ -24,7 +24,8 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="yaml"/> to DIR/tlsgw.yaml, starts serve, waits for <paramref name="port"/>.</summary>
-    public static async Task<ServeProcess> StartAsync(string yaml, int port, string? directory = null)
+    /// <param name="expectedLine">Also waits for this in the output (e.g. which path a listener takes); the process is stopped if it never comes.</param>
+    public static async Task<ServeProcess> StartAsync(string yaml, int port, string? directory = null, string? expectedLine = null)
     {
         directory ??= NewDirectory();
         string config = Path.Combine(directory, "tlsgw.yaml");
@@ -34,6 +35,11 @@ public sealed class ServeProcess : IAsyncDisposable
         try
         {
             await process.WaitForPortAsync(port);
+            if (expectedLine is not null)
+            {
+                await process.WaitForOutputAsync(expectedLine);
+            }
+
             return serve;
         }
         catch

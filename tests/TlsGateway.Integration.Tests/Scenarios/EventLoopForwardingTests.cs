@@ -78,8 +78,8 @@ public sealed class EventLoopForwardingTests
     private static async Task<(ServeProcess Serve, int Port)> ServeOnLoopsAsync(LoopbackServer upstream)
     {
         int port = FreePort.Next();
-        ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]), port);
-        await serve.Process.WaitForOutputAsync("Listener 'public' runs its connections on the event loops");
+        ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [ServeConfig.Chain("main", [], "default", [upstream.Address])]), port,
+            expectedLine: "Listener 'public' runs its connections on the event loops");
         return (serve, port);
     }
 }

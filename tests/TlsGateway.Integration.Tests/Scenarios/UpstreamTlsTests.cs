@@ -24,10 +24,10 @@ public sealed class UpstreamTlsTests
         string[] endpoints = deadPortFirst is { } dead ? [$"127.0.0.1:{dead}", $"127.0.0.1:{upstreamPort}"] : [$"127.0.0.1:{upstreamPort}"];
         string upstream = (deadPortFirst is null ? "" : "eject_after_failures: 1, eject_for: 30s, ") + UpstreamTls(serverName);
         string chain = ServeConfig.Chain("main", [], "default", endpoints, upstream: upstream);
-        ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [chain], eventLoops: onEventLoop), port);
-        await serve.Process.WaitForOutputAsync(onEventLoop
-            ? "Listener 'public' runs its connections on the event loops"
-            : "Listener 'public' runs its connections on the task-based path: event_loops is off");
+        ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [chain], eventLoops: onEventLoop), port,
+            expectedLine: onEventLoop
+                ? "Listener 'public' runs its connections on the event loops"
+                : "Listener 'public' runs its connections on the task-based path: event_loops is off");
         return (serve, port);
     }
 
@@ -88,6 +88,7 @@ public sealed class UpstreamTlsTests
         SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
 
         Assert.False(result.Echoed("ping"));
+        Assert.True(result.ClosedByCloseNotify, result.Output); // refused cleanly: nothing was forwarded to be cut short
         Assert.Empty(upstream.Sessions);
         await serve.Process.WaitForOutputAsync("TLS handshake with upstream");
         Assert.Contains("BadCertificate", serve.Process.Output);
@@ -143,6 +144,34 @@ public sealed class UpstreamTlsTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task An_upstream_that_speaks_first_and_hangs_up_right_after_its_handshake_is_heard_out(bool onEventLoop)
+    {
+        // TLS 1.2: the server's Finished comes last, and here its reply and close_notify go out in
+        // the same write, so they arrive in the read that completes the edge's handshake. They are
+        // a whole reply, not a failed handshake.
+        using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa", TlsProfile.Default with { MaxVersion = TlsVersion.Tls12 });
+        await using var upstream = new SpeakFirstUpstream(upstreamContext, "banner\n"u8.ToArray());
+        (ServeProcess serve, int port) = await ServeInFrontOfAsync(upstream.Port, "example.test", onEventLoop);
+        await using var _ = serve;
+        await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
+
+        var received = new MemoryStream();
+        byte[] buffer = new byte[1024];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        int n;
+        while ((n = await client.ReadAsync(buffer, limit.Token)) > 0)
+        {
+            received.Write(buffer, 0, n);
+        }
+
+        Assert.True(received.ToArray().AsSpan().SequenceEqual("banner\n"u8), $"received '{System.Text.Encoding.ASCII.GetString(received.ToArray())}'\n{serve.Process.Output}");
+        Assert.True(client.CloseNotifyReceived, "the upstream's whole reply did not end with close_notify");
+        Assert.DoesNotContain("TLS handshake with upstream", serve.Process.Output);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task An_upstream_that_never_answers_the_handshake_ends_the_clients_stream_at_the_connect_timeout(bool onEventLoop)
     {
         await using var upstream = new SilentUpstream();
@@ -150,7 +179,7 @@ public sealed class UpstreamTlsTests
         await using var _ = serve;
         await using TlsTestClient client = await TlsTestClient.ConnectAsync(port, "default.test");
 
-        // The chain's connect timeout is 1 s; the client's stream ends cleanly, with nothing forwarded.
+        // The chain's connect timeout is 2 s (ServeConfig); the client's stream ends cleanly, with nothing forwarded.
         var waited = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, await client.ReadAsync(new byte[1024], new CancellationTokenSource(TimeSpan.FromSeconds(15)).Token));
         Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"the client waited {waited.Elapsed.TotalSeconds:0.0} s");
@@ -178,6 +207,59 @@ public sealed class UpstreamTlsTests
                 }
                 catch (System.Net.Sockets.SocketException)
                 {
+                }
+            }
+        }
+    }
+
+    // A TLS server (the engine, driven by hand) that sends its last handshake flight, `reply` and
+    // close_notify in one write, then a FIN.
+    private sealed class SpeakFirstUpstream : LoopbackServer
+    {
+        private readonly TlsServerContext _context;
+        private readonly byte[] _reply;
+
+        public SpeakFirstUpstream(TlsServerContext context, byte[] reply)
+        {
+            _context = context;
+            _reply = reply;
+            Start();
+        }
+
+        protected override async Task ServeAsync(System.Net.Sockets.Socket client)
+        {
+            using (client)
+            using (TlsConnection tls = _context.CreateConnection())
+            {
+                byte[] input = new byte[17 * 1024];
+                byte[] plaintext = new byte[17 * 1024];
+                byte[] output = new byte[64 * 1024];
+                try
+                {
+                    int n;
+                    while ((n = await client.ReceiveAsync(input, System.Net.Sockets.SocketFlags.None)) > 0)
+                    {
+                        TlsStepResult step = tls.Process(input.AsSpan(0, n), plaintext, output);
+                        var flight = new MemoryStream();
+                        flight.Write(output, 0, step.OutputLength);
+                        if (step.HandshakeDone)
+                        {
+                            TlsStepResult written = tls.Write(_reply, output);
+                            flight.Write(output, 0, written.OutputLength);
+                            flight.Write(output, 0, tls.Shutdown(output));
+                        }
+
+                        await client.SendAsync(flight.ToArray(), System.Net.Sockets.SocketFlags.None);
+                        if (step.HandshakeDone || step.Status == Interop.NativeStatus.Error)
+                        {
+                            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                            return;
+                        }
+                    }
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // the edge went away; the test's assertions say what matters
                 }
             }
         }
