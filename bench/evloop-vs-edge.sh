@@ -26,10 +26,10 @@ log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
 
 python="$(python3 -c 'import sys; print(sys.executable)')"
 
+source "$repo/bench/lib/three-way.sh"
 tmp="$(mktemp -d /tmp/tlsgw-evloop-bench.XXXXXX)"
 pids=()
 source "$repo/bench/lib/processes.sh"
-source "$repo/bench/lib/three-way.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 need_packages
@@ -80,6 +80,7 @@ nginx_worker=$(pgrep -P "$nginx_master" | head -1)
 sides=(tlsgw evloop nginx)
 declare -A pid=([tlsgw]=$tlsgw_pid [evloop]=$evloop_pid [nginx]=$nginx_worker)
 declare -A port=([tlsgw]=$tlsgw_port [evloop]=$evloop_port [nginx]=$nginx_port)
+logf[nginx]="$tmp/ng/error.log"
 
 log "warming up (10 s of each load per side)"
 for side in "${sides[@]}"; do

@@ -26,10 +26,10 @@ log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
 
 python="$(python3 -c 'import sys; print(sys.executable)')"
 
+source "$repo/bench/lib/three-way.sh"
 tmp="$(mktemp -d /tmp/tlsgw-upstream-tls-bench.XXXXXX)"
 pids=()
 source "$repo/bench/lib/processes.sh"
-source "$repo/bench/lib/three-way.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 need_packages
@@ -94,6 +94,7 @@ done
 grep -q "runs its connections on the event loops" "$tmp/tlsgw-loops.log" || { log "tlsgw (loops) is not on the event loops:"; cat "$tmp/tlsgw-loops.log" >&2; exit 1; }
 grep -q "task-based path: event_loops is off" "$tmp/tlsgw-tasks.log" || { log "tlsgw (tasks) is not on the task-based path:"; cat "$tmp/tlsgw-tasks.log" >&2; exit 1; }
 pid[nginx]=$(pgrep -P "$nginx_master" | head -1)
+logf[nginx]="$tmp/ng/error.log"
 sides=(tlsgw-loops tlsgw-tasks nginx)
 
 log "warming up (10 s of each load per side)"

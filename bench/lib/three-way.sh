@@ -3,13 +3,15 @@
 # It reads BENCH_ROUNDS and BENCH_SLICE into `rounds` and `slice`, and sets `suites` (the clients'
 # TLS 1.3 suites). The caller sources bench/lib/processes.sh first and defines `log`, `tmp`,
 # `python`, and before the rounds `sides` (three names) and the associative arrays `pid` and
-# `port` keyed by side.
+# `port` keyed by side; `logf[SIDE]` names a side's log where it is not $tmp/SIDE.log. Source it
+# before making $tmp: a bad BENCH_ROUNDS or BENCH_SLICE exits here.
 
 rounds="${BENCH_ROUNDS:-6}"
 slice="${BENCH_SLICE:-3}"
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$slice" =~ ^[1-9][0-9]?$ ]] ||
     { echo "bench: BENCH_ROUNDS must be a positive integer and BENCH_SLICE one from 1 to 99" >&2; exit 2; }
 suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+declare -A logf=()
 
 need_packages() {  # need_packages: nginx with its stream module, openssl and h2load, installed if missing
     local package missing=()
@@ -68,7 +70,7 @@ per_op() {  # per_op SIDE LOAD ARG: µs of the side's CPU per operation of LOAD
 }
 
 run_rounds() {  # run_rounds ROUNDS LOAD...: each round runs every load on every side, the sides' order running through all six; appends "load side µs" to $tmp/figures
-    local rounds=$1 round l side figure order
+    local rounds=$1 round l i side figure order
     shift
     local loads=("$@")
     local permutations=("0 1 2" "1 2 0" "2 0 1" "0 2 1" "2 1 0" "1 0 2")
@@ -82,7 +84,7 @@ run_rounds() {  # run_rounds ROUNDS LOAD...: each round runs every load on every
                 # shellcheck disable=SC2086 # a load and its argument
                 figure=$(per_op "$side" ${loads[$l]})
                 # Checked here, not in per_op's subshell, where exiting would only end the subshell.
-                alive_or_die "${pid[$side]}" "$side" "$tmp/$side.log"
+                alive_or_die "${pid[$side]}" "$side" "${logf[$side]:-$tmp/$side.log}"
                 awk -v f="$figure" 'BEGIN {exit !(f > 0)}' || { log "no operations completed on $side (load $((l + 1))), round $round"; exit 1; }
                 echo "$l $side $figure" >>"$tmp/figures"
             done

@@ -6,7 +6,7 @@ using TlsGateway.Tls;
 namespace TlsGateway.Edge;
 
 // The task-based path of a listener: connections whose binding the event loops cannot run
-// (ShangMi chains, TLS to the upstream, upstreams by host name) as a .NET Socket, the handshake
+// (ShangMi chains, upstreams by host name, or `event_loops: false`) as a .NET Socket, the handshake
 // in ClientHandshake and the forwarding in the binding's handler.
 public sealed partial class TlsListener
 {
@@ -42,7 +42,7 @@ public sealed partial class TlsListener
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    // The task-based path (ShangMi listeners, upstream TLS): no hop to the thread pool before the
+    // The task-based path (ShangMi listeners, host-named upstreams): no hop to the thread pool before the
     // handshake. It runs on the event loop that accepted the connection until its first wait for
     // the client, as a loop connection's first step would; a hop woke a second thread per connection.
     private async Task HandleAsync(Socket client, ListenerBinding binding)

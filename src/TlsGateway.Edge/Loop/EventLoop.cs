@@ -41,13 +41,13 @@ internal sealed class EventLoop
         thread.Start();
     }
 
-    /// <summary>Ciphertext read from a client: one TLS record and some.</summary>
+    /// <summary>Ciphertext read from a client or a TLS upstream: one TLS record and some.</summary>
     public byte[] Input { get; } = new byte[16 * 1024 + 512];
 
-    /// <summary>Plaintext: decrypted from a client, or read from an upstream.</summary>
+    /// <summary>Plaintext: decrypted from a client or a TLS upstream, or read from a plaintext upstream.</summary>
     public byte[] Plaintext { get; } = new byte[16 * 1024];
 
-    /// <summary>Ciphertext OpenSSL produced, to be sent to a client.</summary>
+    /// <summary>Ciphertext OpenSSL produced, to be sent to a client or a TLS upstream.</summary>
     public byte[] Output { get; } = new byte[64 * 1024];
 
     /// <summary>Runs <paramref name="action"/> on the loop's thread, soon.</summary>

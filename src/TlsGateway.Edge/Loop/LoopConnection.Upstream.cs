@@ -5,10 +5,9 @@ using TlsGateway.Tls;
 
 namespace TlsGateway.Edge.Loop;
 
-// The upstream's side of a loop connection: the connect (endpoint by endpoint, each under the
-// chain's connect timeout, with passive health as UpstreamCluster keeps it), the PROXY v2 header,
-// and the plaintext the upstream sends back, encrypted for the client. TLS to the upstream is in
-// LoopConnection.UpstreamTls.cs.
+// The upstream's side of a loop connection (reaching it is in LoopConnection.Connect.cs, TLS to it
+// in LoopConnection.UpstreamTls.cs): its events, what the client sends it, and what it sends back,
+// encrypted for the client; its end, and what a failed send to it means for the client.
 internal sealed partial class LoopConnection
 {
     private readonly PendingBytes _toUpstream = new();
@@ -27,71 +26,6 @@ internal sealed partial class LoopConnection
     private long _received;
     private long _sent;
 
-    // Tries the chain's endpoints in balancing order until one takes the connection; the result of
-    // each attempt arrives as an event (writable: connected, or failed) or as the connect deadline.
-    private void ConnectNext()
-    {
-        while (_candidates!.MoveNext())
-        {
-            UpstreamEndpoint endpoint = _candidates.Current;
-            int result = NativeLoop.Connect((IPEndPoint)endpoint.Address, out int fd);
-            if (result is 0 or NativeLoop.InProgress)
-            {
-                // Even a connect that succeeded at once is taken up from its event, so the client's
-                // handshake step that started it finishes first.
-                _endpoint = endpoint;
-                _upstream = fd;
-                _upstreamEndSignalled = false;
-                _deadline = Environment.TickCount64 + (long)_forwarder!.Cluster.Config.ConnectTimeout.TotalMilliseconds;
-                _loop.Register(fd, this, NativeLoop.Readable | NativeLoop.Writable | NativeLoop.PeerHalfClosed | NativeLoop.EdgeTriggered);
-                return;
-            }
-
-            if (result is NativeLoop.TooManyOpenFiles or NativeLoop.FileTableOverflow or NativeLoop.NoBufferSpace or NativeLoop.OutOfMemory)
-            {
-                // This process is out of descriptors or memory: not the endpoint's failure, so it is
-                // not counted against it (nor ejected), and this client is closed, as on the task path.
-                _listener.RecordConnectionError(Remote, $"cannot open a connection to an upstream: {NativeLoop.Describe(result)}");
-                Close();
-                return;
-            }
-
-            _forwarder!.Cluster.RecordConnectFailure(endpoint, NativeLoop.Describe(result));
-        }
-
-        NoUpstream();
-    }
-
-    // What the client sent meanwhile stays queued for the next endpoint.
-    private void ConnectFailed(string reason)
-    {
-        _forwarder!.Cluster.RecordConnectFailure(_endpoint!, reason);
-        CloseUpstream();
-        _endpoint = null;
-        ConnectNext();
-    }
-
-    // No endpoint took the connection: the client's stream ends cleanly (close_notify), as on the task path.
-    private void NoUpstream()
-    {
-        _forwarder!.RecordNoUpstream(Remote);
-        EndWithoutUpstream();
-    }
-
-    // No upstream will take the client's stream (none accepted it, or its TLS handshake failed):
-    // what waits for it is dropped, and the client's stream ends cleanly, as on the task path.
-    private void EndWithoutUpstream()
-    {
-        _toUpstream.Clear();
-        _heldForUpstreamTls.Clear();
-        _clientEnded = true;
-        _upstreamEnded = true;
-        _phase = Phase.Draining;
-        _lastActivity = Environment.TickCount64;
-        EndClientStream();
-        CloseIfDrained();
-    }
-
     private void OnUpstreamEvent(uint events)
     {
         if (_phase == Phase.Connecting)
@@ -104,11 +38,7 @@ internal sealed partial class LoopConnection
             int error = NativeLoop.SocketError(_upstream);
             if (error == -NativeLoop.ConnectionReset)
             {
-                // It accepted, sent and reset before this event was seen: not a refused connect but
-                // a reply cut short, so the client is closed abruptly (and asking cleared the error:
-                // a read now would report a clean end).
-                _endpoint!.RecordSuccess();
-                Close();
+                ResetBeforeConnected();
                 return;
             }
 
@@ -133,36 +63,6 @@ internal sealed partial class LoopConnection
         }
     }
 
-    private void Connected()
-    {
-        _endpoint!.RecordSuccess();
-        _endpoint.Acquire();
-        _phase = _forwarder!.Tls is null ? Phase.Forwarding : Phase.UpstreamHandshake;
-        _forwardingSince = Stopwatch.GetTimestamp();
-        _lastActivity = Environment.TickCount64;
-        if (_forwarder!.Cluster.Config.ProxyProtocol)
-        {
-            if (Remote is not IPEndPoint source || NativeLoop.LocalEndPoint(_client) is not { } destination)
-            {
-                // Never forward without the header the upstream expects: a client could send its own.
-                _listener.RecordConnectionError(Remote, "cannot build the PROXY v2 header: the connection's addresses are unknown");
-                Close();
-                return;
-            }
-
-            // In plaintext, ahead of anything the client has sent (haproxy's send-proxy).
-            _toUpstream.AddFirst(ProxyProtocolV2.Build(source, destination, _tls.Facts!, _tls.Peer));
-        }
-
-        if (_phase == Phase.UpstreamHandshake)
-        {
-            StartUpstreamTls(); // its ClientHello follows the header
-            return;
-        }
-
-        FlushUpstream();
-    }
-
     // Plaintext from the client: sent (encrypted first for a TLS upstream), or queued while the
     // upstream is not ready or is full.
     private void ToUpstream(ReadOnlySpan<byte> data)
@@ -172,18 +72,47 @@ internal sealed partial class LoopConnection
             return; // no upstream will take it (none accepted the connection)
         }
 
-        _received += data.Length;
-        EdgeMetrics.ReceivedBytes.Add(data.Length, _forwarder!.ListenerTag);
         if (_phase != Phase.Forwarding)
         {
-            UpstreamQueue.Add(data);
+            UpstreamQueue.Add(data); // counted once an upstream takes it
             return;
         }
 
-        if ((_forwarder.Tls is null ? SendToUpstream(data) : EncryptToUpstream(data)) != 0)
+        CountReceived(data.Length);
+        if ((_forwarder!.Tls is null ? SendToUpstream(data) : EncryptToUpstream(data)) != 0)
         {
-            Close(); // the upstream failed: the client is cut off too, never ended cleanly
+            UpstreamSendFailed();
         }
+    }
+
+    // Plaintext from the client handed to an upstream: the access log's and the metric's count.
+    private void CountReceived(long bytes)
+    {
+        if (bytes > 0)
+        {
+            _received += bytes;
+            EdgeMetrics.ReceivedBytes.Add(bytes, _forwarder!.ListenerTag);
+        }
+    }
+
+    // A send to the upstream failed: it has gone. If it had ended its reply first (its close_notify,
+    // or a FIN from a plaintext upstream), that reply is whole: the client still gets all of it and
+    // its end, and what the client sends from now on has nowhere to go. Otherwise the upstream went
+    // mid-reply, and the client is cut off too, never ended cleanly.
+    private void UpstreamSendFailed()
+    {
+        if (!_upstreamEnded)
+        {
+            Close();
+            return;
+        }
+
+        _toUpstream.Clear();
+        _heldForUpstreamTls.Clear();
+        _upstreamShutDown = true;
+        _clientEnded = true;
+        _phase = Phase.Draining;
+        CloseIfDrained();
     }
 
     // Where the client's plaintext waits while the upstream cannot take it: the socket's queue, or
@@ -230,7 +159,7 @@ internal sealed partial class LoopConnection
             }
             else
             {
-                Close();
+                UpstreamSendFailed();
             }
 
             return;
@@ -322,7 +251,7 @@ internal sealed partial class LoopConnection
     private void UpstreamEnded()
     {
         _upstreamEnded = true;
-        if (_clientEnded && _toUpstream.Count == 0)
+        if (_clientEnded && _toUpstream.Count == 0 && _heldForUpstreamTls.Count == 0)
         {
             _phase = Phase.Draining;
         }

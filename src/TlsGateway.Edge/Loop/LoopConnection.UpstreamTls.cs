@@ -54,12 +54,11 @@ internal sealed partial class LoopConnection
 
                 if (step.HandshakeDone)
                 {
+                    // The held bytes go out after this step's reply has gone to the client: if the
+                    // upstream has gone already, sending them fails, and the reply must not go with them.
                     handshakeDone = true;
-                    UpstreamReady();
-                    if (_phase == Phase.Closed)
-                    {
-                        return; // the held bytes could not be sent
-                    }
+                    _phase = Phase.Forwarding;
+                    _lastActivity = Environment.TickCount64;
                 }
             }
             else if (step.Status == NativeStatus.Error || sendError != 0)
@@ -87,22 +86,28 @@ internal sealed partial class LoopConnection
 
         if (handshakeDone && _phase != Phase.Closed)
         {
-            // Only now: the client's end, or its paused reads, may be taken up from here, and a
-            // read of the client reuses the loop's buffers that this step's results were in.
-            FlushUpstream();
+            ReleaseHeld();
+            if (_phase != Phase.Closed)
+            {
+                // Only now: the client's end, or its paused reads, may be taken up from here, and a
+                // read of the client reuses the loop's buffers that this step's results were in.
+                FlushUpstream();
+            }
         }
     }
 
     // The handshake is done: the plaintext held back is encrypted and sent (or queued) in order.
-    private void UpstreamReady()
+    private void ReleaseHeld()
     {
-        _phase = Phase.Forwarding;
-        _lastActivity = Environment.TickCount64;
         _heldForUpstreamTls.Drain(data =>
         {
-            if (_phase == Phase.Forwarding && EncryptToUpstream(data) != 0)
+            if (_phase == Phase.Forwarding)
             {
-                Close();
+                CountReceived(data.Length);
+                if (EncryptToUpstream(data) != 0)
+                {
+                    UpstreamSendFailed();
+                }
             }
         });
     }
@@ -158,16 +163,7 @@ internal sealed partial class LoopConnection
             return true;
         }
 
-        if (_upstreamEnded)
-        {
-            // It ended its reply with close_notify and has gone since (a reset): the reply is whole,
-            // so what is still queued for the client goes out; nothing more goes upstream.
-            _toUpstream.Clear();
-            _upstreamShutDown = true;
-            return true;
-        }
-
-        Close();
+        UpstreamSendFailed();
         return false;
     }
 

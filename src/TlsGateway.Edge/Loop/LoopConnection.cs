@@ -13,7 +13,8 @@ namespace TlsGateway.Edge.Loop;
 /// until the queue drains (backpressure; at most about one TLS record waits per direction).
 /// Everything runs on the loop's thread: no locks, no tasks, and the scratch buffers are the
 /// loop's. This file is the connection's life (events, deadlines, closing);
-/// LoopConnection.Client.cs is the client's side and LoopConnection.Upstream.cs the upstream's.
+/// LoopConnection.Client.cs is the client's side, LoopConnection.Connect.cs reaching an upstream,
+/// LoopConnection.Upstream.cs the upstream's side and LoopConnection.UpstreamTls.cs TLS to it.
 /// </summary>
 internal sealed partial class LoopConnection : ILoopHandler
 {
