@@ -81,18 +81,19 @@ internal sealed partial class LoopConnection
     // in effect: another endpoint is tried (a TLS upstream's handshake has failed: counted as such).
     private void ResetBeforeConnected()
     {
-        _endpoint!.RecordSuccess();
         if (NativeLoop.Peek(_upstream) > 0)
         {
+            _endpoint!.RecordSuccess();
             Close();
         }
         else if (_forwarder!.Tls is not null)
         {
+            _endpoint!.RecordSuccess();
             UpstreamTlsFailed(HandshakeSocketError(NativeLoop.ConnectionReset));
         }
         else
         {
-            ConnectFailed(NativeLoop.Describe(-NativeLoop.ConnectionReset));
+            ConnectFailed(NativeLoop.Describe(NativeLoop.ConnectionReset));
         }
     }
 
