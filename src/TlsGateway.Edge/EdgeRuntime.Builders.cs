@@ -29,7 +29,8 @@ public sealed partial class EdgeRuntime
         byte[] bundle = PemFile.Read(tls.TrustBundleFile, CertificateKeyPair.MaxChainFileBytes, "upstream trust bundle");
         IPeerAuthorizer? authorizer = tls.AllowedSpiffeIds.Count > 0 ? new SpiffeAuthorizer(tls.AllowedSpiffeIds) : null;
         byte[]? crl = tls.CrlFile is null ? null : CertificateRevocationLists.ReadFile(tls.CrlFile);
-        var context = TlsClientContext.Create(new TlsClientOptions(TlsProfile.Default, bundle, own, authorizer, RevocationList: crl));
+        TlsProfile profile = BuildProfile(tls.Profile ?? TlsProfileConfig.Default);
+        var context = TlsClientContext.Create(new TlsClientOptions(profile, bundle, own, authorizer, RevocationList: crl));
         return new UpstreamTls(context, tls.ServerName, tls.Alpn);
     }
 

@@ -113,13 +113,15 @@ public sealed record UpstreamConfig(
 /// </summary>
 /// <param name="Certificate">The edge's own certificate (its workload identity) for mutual TLS; null sends none.</param>
 /// <param name="CrlFile">CRLs of the upstream certificates' issuers (PEM or one DER CRL), re-read on reload; null checks no revocation.</param>
+/// <param name="Profile">Versions, suites and groups offered to the upstream, as a chain's <c>tls</c>; null for the defaults.</param>
 public sealed record UpstreamTlsConfig(
     string TrustBundleFile,
     string? ServerName,
     CertificateConfig? Certificate,
     IReadOnlyList<string> AllowedSpiffeIds,
     IReadOnlyList<string> Alpn,
-    string? CrlFile = null);
+    string? CrlFile = null,
+    TlsProfileConfig? Profile = null);
 
 /// <summary>How a chain picks among healthy endpoints.</summary>
 public enum LoadBalancing

@@ -248,14 +248,15 @@ public static class EdgeConfigReader
             return null;
         }
 
-        node.AllowKeys("trust_bundle", "server_name", "certificate", "allowed_spiffe_ids", "alpn", "crl");
+        node.AllowKeys("trust_bundle", "server_name", "certificate", "allowed_spiffe_ids", "alpn", "crl", "profile");
         var tls = new UpstreamTlsConfig(
             node.Required("trust_bundle").AsPath(),
             node.Optional("server_name")?.AsString(),
             node.Optional("certificate") is { } certificate ? ReadCertificate(certificate) : null,
             node.Optional("allowed_spiffe_ids")?.AsStringList() ?? [],
             node.Optional("alpn")?.AsStringList() ?? [],
-            node.Optional("crl")?.AsPath());
+            node.Optional("crl")?.AsPath(),
+            ReadProfile(node.Optional("profile")));
         if (tls.ServerName is null && tls.AllowedSpiffeIds.Count == 0)
         {
             throw node.Error("upstream TLS needs server_name (to check the upstream's name) or allowed_spiffe_ids (to check its SPIFFE ID); otherwise any certificate from the bundle would do");

@@ -104,6 +104,11 @@ public static class EdgeConfigValidator
             {
                 throw map.Error($"{chainPath}.upstream.endpoints", "at least one endpoint is required");
             }
+
+            if (chain.Upstream.Tls?.Profile is { } upstreamProfile)
+            {
+                ValidateTls(upstreamProfile, map, $"{chainPath}.upstream.tls.profile");
+            }
         }
     }
 

@@ -425,7 +425,8 @@ public class EdgeConfigReaderTests
     {
         string yaml = Listener(Chain("web", upstream:
             "{ endpoints: [127.0.0.1:8080], tls: { trust_bundle: certs/upstream-ca.pem, server_name: api.internal, "
-            + "certificate: { cert: certs/edge.pem, key: certs/edge.key }, allowed_spiffe_ids: [\"spiffe://td/api\"], alpn: [h2], crl: certs/upstream.crl } }"));
+            + "certificate: { cert: certs/edge.pem, key: certs/edge.key }, allowed_spiffe_ids: [\"spiffe://td/api\"], alpn: [h2], crl: certs/upstream.crl, "
+            + "profile: { max_version: \"1.2\" } } }"));
 
         UpstreamTlsConfig? tls = Read(yaml).Listeners[0].FilterChains[0].Upstream.Tls;
 
@@ -436,6 +437,7 @@ public class EdgeConfigReaderTests
         Assert.Equal(["spiffe://td/api"], tls.AllowedSpiffeIds);
         Assert.Equal(["h2"], tls.Alpn);
         Assert.Equal("/etc/tlsgw/certs/upstream.crl", tls.CrlFile);
+        Assert.Equal(TlsProfileConfig.Default with { MaxVersion = "1.2" }, tls.Profile);
     }
 
     [Fact]

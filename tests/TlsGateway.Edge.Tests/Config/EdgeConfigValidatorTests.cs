@@ -179,6 +179,15 @@ public class EdgeConfigValidatorTests
         AssertRejected(yaml, "tls:", $"edge.listeners[0].filter_chains[0].tls.{key}", reason);
     }
 
+    [Fact]
+    public void A_bad_tls_version_for_the_upstream_is_rejected_at_its_key()
+    {
+        string yaml = Listener(Chain("web", upstream:
+            "{ endpoints: [127.0.0.1:8080], tls: { trust_bundle: ca.pem, server_name: api.internal, profile: { max_version: \"1.1\" } } }"));
+
+        AssertRejected(yaml, "tls:", "edge.listeners[0].filter_chains[0].upstream.tls.profile.max_version", "minimum is 1.2");
+    }
+
     [Theory]
     [InlineData("1.2")]
     [InlineData("TLSv1.3")]

@@ -11,18 +11,18 @@ namespace TlsGateway.Integration.Tests.Scenarios;
 /// </summary>
 public sealed class UpstreamTlsTests
 {
-    private static string UpstreamTls(string serverName) =>
+    private static string UpstreamTls(string serverName, string extra = "") =>
         $"tls: {{ trust_bundle: {TestPki.Instance.CaPath}, server_name: {serverName}, " +
-        $"certificate: {{ cert: {TestPki.Instance.PathOf("client.pem")}, key: {TestPki.Instance.PathOf("client.key")} }} }}";
+        $"certificate: {{ cert: {TestPki.Instance.PathOf("client.pem")}, key: {TestPki.Instance.PathOf("client.key")} }}{extra} }}";
 
     // `tlsgw serve` with one listener whose chain originates TLS to the upstream on `upstreamPort`,
     // expecting `serverName`; the listener's path is checked against its log line.
     private static async Task<(ServeProcess Serve, int Port)> ServeInFrontOfAsync(int upstreamPort, string serverName, bool onEventLoop,
-        int? deadPortFirst = null)
+        int? deadPortFirst = null, string upstreamTlsExtra = "")
     {
         int port = FreePort.Next();
         string[] endpoints = deadPortFirst is { } dead ? [$"127.0.0.1:{dead}", $"127.0.0.1:{upstreamPort}"] : [$"127.0.0.1:{upstreamPort}"];
-        string upstream = (deadPortFirst is null ? "" : "eject_after_failures: 1, eject_for: 30s, ") + UpstreamTls(serverName);
+        string upstream = (deadPortFirst is null ? "" : "eject_after_failures: 1, eject_for: 30s, ") + UpstreamTls(serverName, upstreamTlsExtra);
         string chain = ServeConfig.Chain("main", [], "default", endpoints, upstream: upstream);
         ServeProcess serve = await ServeProcess.StartAsync(ServeConfig.Listener(port, [chain], eventLoops: onEventLoop), port,
             expectedLine: onEventLoop
@@ -73,6 +73,24 @@ public sealed class UpstreamTlsTests
         bool clean = ending == EchoServer.Ending.CloseNotify;
         Assert.True(result.ClosedByCloseNotify == clean, result.Output);
         Assert.True(result.EndedAbruptly != clean, result.Output);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_upstreams_profile_caps_the_version_the_edge_offers(bool onEventLoop)
+    {
+        using TlsServerContext upstreamContext = ServerFactory.Single("ecdsa");
+        await using var upstream = new EchoServer(upstreamContext);
+        (ServeProcess serve, int port) = await ServeInFrontOfAsync(upstream.Port, "example.test", onEventLoop,
+            upstreamTlsExtra: ", profile: { max_version: \"1.2\" }");
+        await using var _ = serve;
+
+        SClientResult result = await OpenSslClient.ConnectAsync($"127.0.0.1:{port}", "default.test");
+
+        Assert.True(result.Echoed("ping"), result.Output + serve.Process.Output);
+        Assert.True(upstream.Sessions.TryPeek(out ServedSession? session));
+        Assert.Equal("TLSv1.2", TlsVersionNames.ToDisplay(session.Facts.Version));
     }
 
     [Theory]
