@@ -21,18 +21,8 @@ cd "$(dirname "$0")/.."
 repo="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 h2_requests=40000
-started_at=$(date +%s)
-log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
-
-python="$(python3 -c 'import sys; print(sys.executable)')"
-
 source "$repo/bench/lib/three-way.sh"
-tmp="$(mktemp -d /tmp/tlsgw-upstream-tls-bench.XXXXXX)"
-pids=()
-source "$repo/bench/lib/processes.sh"
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-need_packages
+start_bench upstream-tls
 
 tlsgw_dll="$(bash "$repo/bench/build-tlsgw.sh" "$tmp")"
 

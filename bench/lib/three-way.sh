@@ -1,10 +1,11 @@
 # bench/lib/three-way.sh — sourced by the benchmark scripts that put three TLS terminators side by
-# side on one core: the loads, CPU per operation of each, rounds in rotating order, and the table.
-# It reads BENCH_ROUNDS and BENCH_SLICE into `rounds` and `slice`, and sets `suites` (the clients'
-# TLS 1.3 suites). The caller sources bench/lib/processes.sh first and defines `log`, `tmp`,
-# `python`, and before the rounds `sides` (three names) and the associative arrays `pid` and
-# `port` keyed by side; `logf[SIDE]` names a side's log where it is not $tmp/SIDE.log. Source it
-# before making $tmp: a bad BENCH_ROUNDS or BENCH_SLICE exits here.
+# side on one core: their common start (settings, temp dir, packages, a PKI), the loads, CPU per
+# operation of each, rounds in rotating order, and the table.
+# The caller sets `repo` and sources this first; it reads BENCH_ROUNDS and BENCH_SLICE into
+# `rounds` and `slice` (a bad one exits before anything is made), sets `suites` (the clients'
+# TLS 1.3 suites), `log` and `python`, and `start_bench` makes `tmp`. Before the rounds the caller
+# defines `sides` (three names) and the associative arrays `pid` and `port` keyed by side;
+# `logf[SIDE]` names a side's log where it is not $tmp/SIDE.log.
 
 rounds="${BENCH_ROUNDS:-6}"
 slice="${BENCH_SLICE:-3}"
@@ -12,6 +13,18 @@ slice="${BENCH_SLICE:-3}"
     { echo "bench: BENCH_ROUNDS must be a positive integer and BENCH_SLICE one from 1 to 99" >&2; exit 2; }
 suites="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 declare -A logf=()
+started_at=$(date +%s)
+log() { echo "bench: [$(($(date +%s) - started_at))s] $*" >&2; }
+python="$(python3 -c 'import sys; print(sys.executable)')"
+
+start_bench() {  # start_bench NAME: $tmp (removed on exit with every process in `pids`), and the packages
+    tmp="$(mktemp -d "/tmp/tlsgw-$1-bench.XXXXXX")"
+    pids=()
+    source "$repo/bench/lib/processes.sh"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    need_packages
+}
 
 need_packages() {  # need_packages: nginx with its stream module, openssl and h2load, installed if missing
     local package missing=()

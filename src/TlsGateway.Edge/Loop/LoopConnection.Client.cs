@@ -175,37 +175,7 @@ internal sealed partial class LoopConnection
     }
 
     // Sends what the socket takes now and queues the rest. Returns 0, or -errno.
-    private int SendToClient(ReadOnlySpan<byte> data)
-    {
-        if (data.IsEmpty || _phase == Phase.Closed)
-        {
-            return 0;
-        }
-
-        if (_toClient.Count == 0)
-        {
-            int sent = NativeLoop.Send(_client, data);
-            if (sent == data.Length)
-            {
-                return 0;
-            }
-
-            if (sent < 0 && sent != NativeLoop.Again)
-            {
-                return sent;
-            }
-
-            data = data[Math.Max(sent, 0)..];
-        }
-
-        if (_toClient.Bytes + data.Length > MaxQueuedToClient)
-        {
-            return NativeLoop.NoBufferSpace;
-        }
-
-        _toClient.Add(data);
-        return 0;
-    }
+    private int SendToClient(ReadOnlySpan<byte> data) => _phase == Phase.Closed ? 0 : _toClient.Send(_client, data, MaxQueuedToClient);
 
     private void FlushClient()
     {

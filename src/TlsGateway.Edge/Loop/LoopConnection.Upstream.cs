@@ -121,32 +121,7 @@ internal sealed partial class LoopConnection
         _forwarder?.Tls is not null && _phase is Phase.Connecting or Phase.UpstreamHandshake ? _heldForUpstreamTls : _toUpstream;
 
     // Bytes for the upstream's socket: sent, or queued behind what waits already. Returns 0, or -errno.
-    private int SendToUpstream(ReadOnlySpan<byte> data)
-    {
-        if (data.IsEmpty)
-        {
-            return 0; // a send of nothing would still fail on a socket already shut down for sending
-        }
-
-        if (_toUpstream.Count == 0)
-        {
-            int sent = NativeLoop.Send(_upstream, data);
-            if (sent == data.Length)
-            {
-                return 0;
-            }
-
-            if (sent < 0 && sent != NativeLoop.Again)
-            {
-                return sent;
-            }
-
-            data = data[Math.Max(sent, 0)..];
-        }
-
-        _toUpstream.Add(data);
-        return 0;
-    }
+    private int SendToUpstream(ReadOnlySpan<byte> data) => _toUpstream.Send(_upstream, data);
 
     private void FlushUpstream()
     {

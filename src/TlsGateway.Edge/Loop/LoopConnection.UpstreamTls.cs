@@ -99,6 +99,11 @@ internal sealed partial class LoopConnection
     // The handshake is done: the plaintext held back is encrypted and sent (or queued) in order.
     private void ReleaseHeld()
     {
+        if (_heldForUpstreamTls.Count == 0)
+        {
+            return; // most clients wait for the handshake: no delegate to allocate
+        }
+
         _heldForUpstreamTls.Drain(data =>
         {
             if (_phase == Phase.Forwarding)

@@ -44,6 +44,44 @@ internal sealed class PendingBytes
         Bytes += data.Length;
     }
 
+    /// <summary>
+    /// Sends <paramref name="data"/> on <paramref name="fd"/> at once when nothing waits before it,
+    /// and queues what the socket does not take. Returns 0, or -errno when the socket failed, or
+    /// ENOBUFS when the queue would pass <paramref name="limit"/> bytes. Nothing is sent for empty
+    /// data: a send of nothing still fails on a socket already shut down for sending.
+    /// </summary>
+    public int Send(int fd, ReadOnlySpan<byte> data, long limit = long.MaxValue)
+    {
+        if (data.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (Count == 0)
+        {
+            int sent = NativeLoop.Send(fd, data);
+            if (sent == data.Length)
+            {
+                return 0;
+            }
+
+            if (sent < 0 && sent != NativeLoop.Again)
+            {
+                return sent;
+            }
+
+            data = data[Math.Max(sent, 0)..];
+        }
+
+        if (Bytes + data.Length > limit)
+        {
+            return NativeLoop.NoBufferSpace;
+        }
+
+        Add(data);
+        return 0;
+    }
+
     /// <summary>Sends until the queue is empty or the socket is full. Returns 0, or -errno when the socket failed.</summary>
     public int SendTo(int fd)
     {
